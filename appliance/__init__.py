@@ -1,0 +1,3 @@
+"""Almanac: a self-hosted web analytics appliance."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Spec 004: the `/analytics` surface with `{"ok": false, "error", "code"}` errors."""

@@ -1,0 +1,1 @@
+"""Spec 000: the `/api` surface with Laravel-style errors."""

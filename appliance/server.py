@@ -1,0 +1,126 @@
+"""The Litestar application and the in-process granian server that runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Router, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from appliance import __version__, bootstrap
+from appliance.config import Config
+from appliance.db import Database
+from appliance.http import errors
+from appliance.http.analytics.websites import WebsitesController
+from appliance.http.api.accounts import AccountController
+from appliance.http.api.sites import SitesController
+from appliance.http.auth import provide_db
+
+log = logging.getLogger("almanac")
+
+DOCS_PATH = "/docs"
+DOCS_ASSETS = "/docs/assets"
+MAX_BODY_BYTES = 64 * 1024
+
+
+class Health(msgspec.Struct, kw_only=True):
+    status: str
+    version: str
+    database: str
+
+
+@get("/healthz", summary="Liveness and database status", tags=["Health"])
+async def healthz(state: State) -> Health:
+    db: Database = state.db
+    ok = await db.healthy()
+    return Health(status="ok" if ok else "degraded", version=__version__, database="ok" if ok else "unavailable")
+
+
+def _swagger_assets() -> Path:
+    import swagger_ui_bundle
+
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def create_app(config: Config) -> Litestar:
+    """The whole appliance as an ASGI app. The lifespan opens and closes the database."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = Database(config.database_path, config.database)
+        applied = await db.open(data_dir=config.data_path)
+        for migration in applied:
+            log.info("applied migration %s", migration.name)
+        app.state.db = db
+        app.state.config = config
+        try:
+            await bootstrap.first_admin(db, config)
+            yield
+        finally:
+            await db.close()
+
+    api = Router("/api", route_handlers=[AccountController, SitesController])
+    analytics = Router("/analytics", route_handlers=[WebsitesController])
+    docs_assets = create_static_files_router(path=DOCS_ASSETS, directories=[_swagger_assets()],
+                                             include_in_schema=False)
+    openapi = OpenAPIConfig(
+        title="Almanac",
+        version=__version__,
+        description="Spec 000 at /api and spec 004 at /analytics, served by one Almanac appliance.",
+        path=DOCS_PATH,
+        render_plugins=[SwaggerRenderPlugin(
+            path="/",
+            js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+        )],
+    )
+    return Litestar(
+        route_handlers=[api, analytics, healthz, docs_assets],
+        dependencies={"db": Provide(provide_db, sync_to_thread=False)},
+        exception_handlers={Exception: errors.handle},
+        lifespan=[lifespan],
+        openapi_config=openapi,
+        request_max_body_size=MAX_BODY_BYTES,
+        logging_config=None,
+        state=State({"config": config}),
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+async def _serve(config: Config) -> None:
+    from granian.constants import Interfaces
+    from granian.server.embed import Server
+
+    app = create_app(config)
+    server = Server(app, address=config.server.host, port=config.server.port, interface=Interfaces.ASGI,
+                    log_enabled=True, log_level=config.server.log_level)  # type: ignore[arg-type]
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, server.signal_handler_interrupt)
+    await server.serve()
+
+
+def serve(config: Config) -> None:
+    """Serve until SIGTERM/SIGINT; then drain queued writes, commit, checkpoint and return."""
+    configure_logging(config.server.log_level)
+    log.info("Almanac %s, data in %s", __version__, config.data_path)
+    asyncio.run(_serve(config))
+
+
+def dump_openapi(config: Config) -> dict[str, Any]:
+    return create_app(config).openapi_schema.to_schema()

@@ -1,0 +1,82 @@
+"""Typed rows and inputs of the sites domain."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Literal
+
+import msgspec
+
+Role = Literal["owner", "admin", "viewer"]
+ROLES: tuple[Role, ...] = ("owner", "admin", "viewer")
+RANK: dict[str, int] = {"viewer": 1, "admin": 2, "owner": 3}
+TRACKING_TYPES = ("lightweight", "full")
+CHANNEL_TYPES = ("website", "app", "other")
+
+
+class Site(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    name: str
+    domain: str
+    pixel_key: str
+    timezone: str
+    tracking_enabled: bool
+    is_enabled: bool
+    tracking_type: str
+    channel_type: str
+    created_at: int
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Site:
+        return cls(
+            id=row["id"], name=row["name"], domain=row["domain"], pixel_key=row["pixel_key"],
+            timezone=row["timezone"], tracking_enabled=bool(row["tracking_enabled"]),
+            is_enabled=bool(row["is_enabled"]), tracking_type=row["tracking_type"],
+            channel_type=row["channel_type"], created_at=row["created_at"],
+        )
+
+
+SITE_COLUMNS = ("id, name, domain, pixel_key, timezone, tracking_enabled, is_enabled, tracking_type, "
+                "channel_type, created_at")
+
+
+class SiteChanges(msgspec.Struct, kw_only=True):
+    """Fields to create a site with, or to change; UNSET means 'leave as it is'."""
+
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    domain: str | msgspec.UnsetType = msgspec.UNSET
+    timezone: str | msgspec.UnsetType = msgspec.UNSET
+    tracking_enabled: bool | msgspec.UnsetType = msgspec.UNSET
+    is_enabled: bool | msgspec.UnsetType = msgspec.UNSET
+    tracking_type: str | msgspec.UnsetType = msgspec.UNSET
+    channel_type: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class SiteAccess(msgspec.Struct, frozen=True, kw_only=True):
+    """A site together with the caller's effective role on it."""
+
+    site: Site
+    role: Role
+
+
+class Member(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    name: str
+    email: str
+    role: Role
+
+
+class Invitation(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    site_id: int
+    email: str
+    role: Role
+    created_at: int
+    expires_at: int
+
+
+class NewInvitation(msgspec.Struct, frozen=True, kw_only=True):
+    """An invitation as created: the token that accepts it is shown once."""
+
+    token: str
+    invitation: Invitation
