@@ -19,12 +19,15 @@ async def first_admin(db: Database, config: Config) -> None:
     if row is not None and row["n"] > 0:
         return
     if config.admin.email and config.admin.password:
-        user = await users.create_user(db, email=config.admin.email, password=config.admin.password,
-                                       name="Admin", is_admin=True)
+        user = await users.create_user(
+            db, email=config.admin.email, password=config.admin.password, name="Admin", is_admin=True
+        )
         log.info("created the first admin user %s", user.email)
         return
     data = f" --data-dir {config.data_path}" if config.server.data_dir else ""
-    message = ("No user exists yet. Create the first admin with:\n"
-               f"  {CREATE_ADMIN_HINT}{data}\n"
-               "or start with ALMANAC_ADMIN_EMAIL and ALMANAC_ADMIN_PASSWORD set.")
+    message = (
+        "No user exists yet. Create the first admin with:\n"
+        f"  {CREATE_ADMIN_HINT}{data}\n"
+        "or start with ALMANAC_ADMIN_EMAIL and ALMANAC_ADMIN_PASSWORD set."
+    )
     print(message, flush=True)

@@ -37,8 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
 
-    user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True,
-                                                                      metavar="ACTION")
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
     create = user.add_parser("create", parents=[common], help="create a user")
     create.add_argument("--email", required=True)
     create.add_argument("--password", help="at least 8 characters (asked for when omitted)")
@@ -49,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     passwd.add_argument("--email", required=True)
     passwd.add_argument("--password", help="at least 8 characters (asked for when omitted)")
 
-    token = sub.add_parser("token", help="manage API tokens").add_subparsers(dest="action", required=True,
-                                                                            metavar="ACTION")
+    token = sub.add_parser("token", help="manage API tokens").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
     token_create = token.add_parser("create", parents=[common], help="create an API token (printed once)")
     token_create.add_argument("--email", required=True)
     token_create.add_argument("--name", default="cli")
@@ -118,8 +120,9 @@ def cmd_user(args: argparse.Namespace, config: Config) -> int:
             password_hash = secrets.hash_password(password)
             with transaction(conn):
                 is_admin = args.admin or users.count_users(conn) == 0
-                user = users.insert_user(conn, email=email, name=name, password_hash=password_hash,
-                                         is_admin=is_admin)
+                user = users.insert_user(
+                    conn, email=email, name=name, password_hash=password_hash, is_admin=is_admin
+                )
             print(f"created user {user.id} <{user.email}>{' (admin)' if user.is_admin else ''}")
             return 0
         errors = users.password_errors(password)
@@ -186,8 +189,10 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     try:
         todo = migrations.pending(conn)
         version = migrations.current_version(conn)
-        print(f"migrations: at version {version}, {len(todo)} pending"
-              + (f" ({', '.join(m.name for m in todo)})" if todo else ""))
+        print(
+            f"migrations: at version {version}, {len(todo)} pending"
+            + (f" ({', '.join(m.name for m in todo)})" if todo else "")
+        )
         problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
     finally:
         conn.close()
@@ -198,7 +203,11 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
-    "serve": cmd_serve, "user": cmd_user, "token": cmd_token, "backup": cmd_backup, "check": cmd_check,
+    "serve": cmd_serve,
+    "user": cmd_user,
+    "token": cmd_token,
+    "backup": cmd_backup,
+    "check": cmd_check,
 }
 
 

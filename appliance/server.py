@@ -44,13 +44,30 @@ class Health(msgspec.Struct, kw_only=True):
 async def healthz(state: State) -> Health:
     db: Database = state.db
     ok = await db.healthy()
-    return Health(status="ok" if ok else "degraded", version=__version__, database="ok" if ok else "unavailable")
+    return Health(
+        status="ok" if ok else "degraded", version=__version__, database="ok" if ok else "unavailable"
+    )
 
 
 def _swagger_assets() -> Path:
     import swagger_ui_bundle
 
     return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _dashboard() -> list[Any]:
+    """The built dashboard at `/` (html_mode serves index.html), when `web/` has been built."""
+    if not (STATIC_DIR / "index.html").exists():
+        log.warning("no dashboard build in %s: run `make web`", STATIC_DIR)
+        return []
+    return [
+        create_static_files_router(
+            path="/", directories=[STATIC_DIR], html_mode=True, include_in_schema=False
+        )
+    ]
 
 
 def create_app(config: Config) -> Litestar:
@@ -72,22 +89,25 @@ def create_app(config: Config) -> Litestar:
 
     api = Router("/api", route_handlers=[AccountController, SitesController])
     analytics = Router("/analytics", route_handlers=[WebsitesController])
-    docs_assets = create_static_files_router(path=DOCS_ASSETS, directories=[_swagger_assets()],
-                                             include_in_schema=False)
+    docs_assets = create_static_files_router(
+        path=DOCS_ASSETS, directories=[_swagger_assets()], include_in_schema=False
+    )
     openapi = OpenAPIConfig(
         title="Almanac",
         version=__version__,
         description="Spec 000 at /api and spec 004 at /analytics, served by one Almanac appliance.",
         path=DOCS_PATH,
-        render_plugins=[SwaggerRenderPlugin(
-            path="/",
-            js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-            css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-            standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
-        )],
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+            )
+        ],
     )
     return Litestar(
-        route_handlers=[api, analytics, healthz, docs_assets],
+        route_handlers=[api, analytics, healthz, docs_assets, *_dashboard()],
         dependencies={"db": Provide(provide_db, sync_to_thread=False)},
         exception_handlers={Exception: errors.handle},
         lifespan=[lifespan],
@@ -107,8 +127,14 @@ async def _serve(config: Config) -> None:
     from granian.server.embed import Server
 
     app = create_app(config)
-    server = Server(app, address=config.server.host, port=config.server.port, interface=Interfaces.ASGI,
-                    log_enabled=True, log_level=config.server.log_level)  # type: ignore[arg-type]
+    server = Server(
+        app,
+        address=config.server.host,
+        port=config.server.port,
+        interface=Interfaces.ASGI,
+        log_enabled=True,
+        log_level=config.server.log_level,
+    )  # type: ignore[arg-type]
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, server.signal_handler_interrupt)

@@ -46,7 +46,9 @@ async def list_tokens(db: Database, user_id: int) -> list[ApiToken]:
         "ORDER BY id",
         (user_id,),
     )
-    return [ApiToken(id=r["id"], name=r["name"], prefix=r["prefix"], created_at=r["created_at"]) for r in rows]
+    return [
+        ApiToken(id=r["id"], name=r["name"], prefix=r["prefix"], created_at=r["created_at"]) for r in rows
+    ]
 
 
 async def revoke_token(db: Database, user_id: int, token_id: int) -> None:
@@ -104,8 +106,10 @@ async def sign_out(db: Database, caller: Caller) -> None:
 
     def revoke(conn: sqlite3.Connection) -> None:
         if caller.token_id is not None:
-            conn.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                         (now_ms(), caller.token_id))
+            conn.execute(
+                "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (now_ms(), caller.token_id),
+            )
         if caller.login_session_id is not None:
             conn.execute("DELETE FROM login_sessions WHERE id = ?", (caller.login_session_id,))
 

@@ -16,8 +16,13 @@ class User(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> User:
-        return cls(id=row["id"], email=row["email"], name=row["name"], is_admin=bool(row["is_admin"]),
-                   created_at=row["created_at"])
+        return cls(
+            id=row["id"],
+            email=row["email"],
+            name=row["name"],
+            is_admin=bool(row["is_admin"]),
+            created_at=row["created_at"],
+        )
 
 
 class ApiToken(msgspec.Struct, frozen=True, kw_only=True):

@@ -53,8 +53,9 @@ def check_new_user(email: str, password: str, name: str) -> None:
         raise Invalid(errors)
 
 
-def insert_user(conn: sqlite3.Connection, *, email: str, name: str, password_hash: str,
-                is_admin: bool = False) -> User:
+def insert_user(
+    conn: sqlite3.Connection, *, email: str, name: str, password_hash: str, is_admin: bool = False
+) -> User:
     """Write function: insert a user whose fields were checked and password hashed."""
     if conn.execute("SELECT 1 FROM users WHERE email = ?", (email,)).fetchone():
         raise Invalid.field("email", "The email has already been taken.")
@@ -66,8 +67,9 @@ def insert_user(conn: sqlite3.Connection, *, email: str, name: str, password_has
     return User.from_row(row)
 
 
-async def create_user(db: Database, *, email: str, password: str, name: str = "",
-                      is_admin: bool = False) -> User:
+async def create_user(
+    db: Database, *, email: str, password: str, name: str = "", is_admin: bool = False
+) -> User:
     email, name = email.strip(), name.strip()
     check_new_user(email, password, name)
     password_hash = await asyncio.to_thread(secrets.hash_password, password)
@@ -78,7 +80,9 @@ async def create_user(db: Database, *, email: str, password: str, name: str = ""
 
 async def authenticate(db: Database, email: str, password: str) -> User | None:
     """The user with these credentials, or None. Takes as long whether or not the email exists."""
-    row = await db.fetchone(f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE email = ?", (email.strip(),))
+    row = await db.fetchone(
+        f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE email = ?", (email.strip(),)
+    )
     stored = row["password_hash"] if row else None
     if not await asyncio.to_thread(secrets.verify_password, stored, password):
         return None

@@ -78,7 +78,9 @@ def migrate(conn: sqlite3.Connection, data_dir: Path | None = None) -> list[Migr
     # executescript() would commit on its own first; we hold BEGIN/COMMIT ourselves so the
     # schema changes and user_version land together or not at all.
     try:
-        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\n;\nPRAGMA user_version = {todo[-1].number};\nCOMMIT;")
+        conn.executescript(
+            f"BEGIN IMMEDIATE;\n{script}\n;\nPRAGMA user_version = {todo[-1].number};\nCOMMIT;"
+        )
     except sqlite3.Error as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

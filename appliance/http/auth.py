@@ -16,6 +16,8 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 
 from appliance.accounts import credentials
 from appliance.accounts.models import Caller
@@ -28,6 +30,12 @@ SESSION_COOKIE = "almanac_session"
 CSRF_COOKIE = "almanac_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Handlers name what they need by these types: Litestar 3 requires dependencies to be explicit.
+Db = NamedDependency[Database]
+CallerDep = NamedDependency[Caller]
+OptionalCallerDep = NamedDependency[Caller | None]
+SiteDep = NamedDependency[SiteAccess]
 
 
 def provide_db(state: State) -> Database:
@@ -58,17 +66,19 @@ async def find_caller(request: Request[Any, Any, Any], db: Database) -> Caller |
     return caller
 
 
-async def provide_caller(request: Request[Any, Any, Any], db: Database) -> Caller:
+async def provide_caller(request: Request[Any, Any, Any], db: Db) -> Caller:
     caller = await find_caller(request, db)
     if caller is None:
         raise Unauthenticated()
     return caller
 
 
-async def provide_optional_caller(request: Request[Any, Any, Any], db: Database) -> Caller | None:
+async def provide_optional_caller(request: Request[Any, Any, Any], db: Db) -> Caller | None:
     return await find_caller(request, db)
 
 
-async def provide_site(request: Request[Any, Any, Any], db: Database, caller: Caller, id: int) -> SiteAccess:  # noqa: A002
+async def provide_site(
+    request: Request[Any, Any, Any], db: Db, caller: CallerDep, id: FromPath[int]
+) -> SiteAccess:
     need = request.route_handler.opt.get("role", "owner")
     return await site_access(db, caller.user, id, need)

@@ -36,8 +36,15 @@ class RateLimited(Exception):
 
 _MISSING = re.compile(r"missing required field `([^`]+)`")
 _EXPECTED = re.compile(r"Expected `([^`]+)`")
-_KINDS = {"str": "a string", "int": "an integer", "bool": "true or false", "float": "a number",
-          "object": "an object", "array": "an array", "int | float": "a number"}
+_KINDS = {
+    "str": "a string",
+    "int": "an integer",
+    "bool": "true or false",
+    "float": "a number",
+    "object": "an object",
+    "array": "an array",
+    "int | float": "a number",
+}
 
 
 def _field_message(field: str, message: str) -> str:
@@ -67,9 +74,17 @@ def validation_errors(exc: ValidationException) -> dict[str, list[str]]:
     return errors or {"data": [str(exc.detail)]}
 
 
-_MESSAGES = {400: "Bad Request.", 401: "Unauthenticated.", 403: "This action is unauthorized.",
-             404: "Not found.", 405: "Method not allowed.", 413: "The request body is too large.",
-             415: "Unsupported media type.", 429: "Too Many Attempts.", 500: "Server Error."}
+_MESSAGES = {
+    400: "Bad Request.",
+    401: "Unauthenticated.",
+    403: "This action is unauthorized.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "The request body is too large.",
+    415: "Unsupported media type.",
+    429: "Too Many Attempts.",
+    500: "Server Error.",
+}
 
 
 def to_problem(request: Request[Any, Any, Any], exc: Exception) -> Problem:
@@ -89,11 +104,14 @@ def to_problem(request: Request[Any, Any, Any], exc: Exception) -> Problem:
         case RateLimited():
             return Problem(status=429, message="Too Many Attempts.", headers=exc.headers)
         case HTTPException() if exc.status_code < 500:
-            detail = exc.detail if exc.detail and exc.detail != "Not Found" else _MESSAGES.get(exc.status_code)
+            detail = (
+                exc.detail if exc.detail and exc.detail != "Not Found" else _MESSAGES.get(exc.status_code)
+            )
             if exc.status_code == 404:
                 detail = "Not found."
-            return Problem(status=exc.status_code, message=str(detail or "Bad Request."),
-                           headers=dict(exc.headers or {}))
+            return Problem(
+                status=exc.status_code, message=str(detail or "Bad Request."), headers=dict(exc.headers or {})
+            )
     request_id = uuid.uuid4().hex
     log.error("unexpected error %s on %s %s", request_id, request.method, request.url.path, exc_info=exc)
     return Problem(status=500, message="Server Error.", headers={"X-Request-ID": request_id})

@@ -29,15 +29,23 @@ class Site(msgspec.Struct, frozen=True, kw_only=True):
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Site:
         return cls(
-            id=row["id"], name=row["name"], domain=row["domain"], pixel_key=row["pixel_key"],
-            timezone=row["timezone"], tracking_enabled=bool(row["tracking_enabled"]),
-            is_enabled=bool(row["is_enabled"]), tracking_type=row["tracking_type"],
-            channel_type=row["channel_type"], created_at=row["created_at"],
+            id=row["id"],
+            name=row["name"],
+            domain=row["domain"],
+            pixel_key=row["pixel_key"],
+            timezone=row["timezone"],
+            tracking_enabled=bool(row["tracking_enabled"]),
+            is_enabled=bool(row["is_enabled"]),
+            tracking_type=row["tracking_type"],
+            channel_type=row["channel_type"],
+            created_at=row["created_at"],
         )
 
 
-SITE_COLUMNS = ("id, name, domain, pixel_key, timezone, tracking_enabled, is_enabled, tracking_type, "
-                "channel_type, created_at")
+SITE_COLUMNS = (
+    "id, name, domain, pixel_key, timezone, tracking_enabled, is_enabled, tracking_type, "
+    "channel_type, created_at"
+)
 
 
 class SiteChanges(msgspec.Struct, kw_only=True):

@@ -17,7 +17,9 @@ from appliance.errors import Invalid, NotFound
 from appliance.sites.models import CHANNEL_TYPES, SITE_COLUMNS, TRACKING_TYPES, Site, SiteChanges
 
 MAX_NAME = 200
-_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$")
+_HOST = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$"
+)
 
 
 @functools.cache
@@ -77,10 +79,13 @@ async def create_site(db: Database, owner: User, changes: SiteChanges) -> Site:
     def insert(conn: sqlite3.Connection) -> Site:
         columns = ", ".join(values)
         marks = ", ".join(f":{k}" for k in values)
-        row = conn.execute(f"INSERT INTO sites ({columns}) VALUES ({marks}) RETURNING {SITE_COLUMNS}",
-                           values).fetchone()
-        conn.execute("INSERT INTO memberships (site_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)",
-                     (row["id"], owner.id, values["created_at"]))
+        row = conn.execute(
+            f"INSERT INTO sites ({columns}) VALUES ({marks}) RETURNING {SITE_COLUMNS}", values
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO memberships (site_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)",
+            (row["id"], owner.id, values["created_at"]),
+        )
         return Site.from_row(row)
 
     return await db.write(insert)

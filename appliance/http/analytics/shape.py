@@ -12,9 +12,17 @@ from litestar import Response
 
 from appliance.http.errors import Problem
 
-CODES = {400: "VALIDATION_ERROR", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-         405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
-         429: "RATE_LIMITED", 500: "SERVER_ERROR"}
+CODES = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+    500: "SERVER_ERROR",
+}
 
 
 def analytics_error(problem: Problem) -> Response[Any]:
@@ -22,6 +30,9 @@ def analytics_error(problem: Problem) -> Response[Any]:
     message = problem.message
     if problem.errors:
         message = " ".join(m for messages in problem.errors.values() for m in messages)
-    body = {"ok": False, "error": message, "code": CODES.get(status, "VALIDATION_ERROR" if status < 500
-                                                             else "SERVER_ERROR")}
+    body = {
+        "ok": False,
+        "error": message,
+        "code": CODES.get(status, "VALIDATION_ERROR" if status < 500 else "SERVER_ERROR"),
+    }
     return Response(body, status_code=status, headers=problem.headers)

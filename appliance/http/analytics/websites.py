@@ -5,13 +5,12 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, delete, get, post, put
 from litestar.di import Provide
+from litestar.params import JSONBody
 
-from appliance.accounts.models import Caller
 from appliance.clock import iso
-from appliance.db import Database
-from appliance.http.auth import provide_caller, provide_site
+from appliance.http.auth import CallerDep, Db, SiteDep, provide_caller, provide_site
 from appliance.sites import sites
-from appliance.sites.models import Site, SiteAccess, SiteChanges
+from appliance.sites.models import Site, SiteChanges
 
 
 class WebsiteBody(msgspec.Struct, kw_only=True):
@@ -43,10 +42,18 @@ class WebsiteOut(msgspec.Struct, kw_only=True):
 
     @classmethod
     def of(cls, site: Site) -> WebsiteOut:
-        return cls(id=site.id, name=site.name, host=site.domain, pixel_key=site.pixel_key,
-                   tracking_enabled=site.tracking_enabled, is_enabled=site.is_enabled, timezone=site.timezone,
-                   tracking_type=site.tracking_type, channel_type=site.channel_type,
-                   created_at=iso(site.created_at))
+        return cls(
+            id=site.id,
+            name=site.name,
+            host=site.domain,
+            pixel_key=site.pixel_key,
+            tracking_enabled=site.tracking_enabled,
+            is_enabled=site.is_enabled,
+            timezone=site.timezone,
+            tracking_type=site.tracking_type,
+            channel_type=site.channel_type,
+            created_at=iso(site.created_at),
+        )
 
 
 class WebsitesEnvelope(msgspec.Struct, kw_only=True):
@@ -67,22 +74,22 @@ class WebsitesController(Controller):
     dependencies = {"caller": Provide(provide_caller), "site": Provide(provide_site)}
 
     @get("/", summary="Websites the user can see")
-    async def list_websites(self, caller: Caller, db: Database) -> WebsitesEnvelope:
+    async def list_websites(self, caller: CallerDep, db: Db) -> WebsitesEnvelope:
         return WebsitesEnvelope(data=[WebsiteOut.of(s) for s in await sites.sites_for(db, caller.user)])
 
     @post("/", status_code=201, summary="Create a website; the caller becomes its owner")
-    async def create_website(self, caller: Caller, db: Database, data: WebsiteBody) -> WebsiteEnvelope:
+    async def create_website(self, caller: CallerDep, db: Db, data: JSONBody[WebsiteBody]) -> WebsiteEnvelope:
         return WebsiteEnvelope(data=WebsiteOut.of(await sites.create_site(db, caller.user, data.changes())))
 
     @get("/{id:int}", opt={"role": "viewer"}, summary="One website")
-    async def show_website(self, site: SiteAccess) -> WebsiteEnvelope:
+    async def show_website(self, site: SiteDep) -> WebsiteEnvelope:
         return WebsiteEnvelope(data=WebsiteOut.of(site.site))
 
     @put("/{id:int}", opt={"role": "admin"}, summary="Change a website's settings")
-    async def update_website(self, site: SiteAccess, db: Database, data: WebsiteBody) -> WebsiteEnvelope:
+    async def update_website(self, site: SiteDep, db: Db, data: JSONBody[WebsiteBody]) -> WebsiteEnvelope:
         return WebsiteEnvelope(data=WebsiteOut.of(await sites.update_site(db, site.site.id, data.changes())))
 
     @delete("/{id:int}", status_code=200, opt={"role": "owner"}, summary="Delete a website and all its data")
-    async def delete_website(self, site: SiteAccess, db: Database) -> Ok:
+    async def delete_website(self, site: SiteDep, db: Db) -> Ok:
         await sites.delete_site(db, site.site.id)
         return Ok()

@@ -7,12 +7,11 @@ from typing import Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import Provide
+from litestar.params import FromPath, JSONBody
 
 from appliance.accounts import credentials, users
-from appliance.accounts.models import Caller
 from appliance.clock import iso
 from appliance.config import Config
-from appliance.db import Database
 from appliance.errors import Invalid, Unauthenticated
 from appliance.http.api.schemas import (
     LoginBody,
@@ -23,7 +22,7 @@ from appliance.http.api.schemas import (
     UserEnvelope,
     UserOut,
 )
-from appliance.http.auth import CSRF_COOKIE, SESSION_COOKIE, provide_caller
+from appliance.http.auth import CSRF_COOKIE, SESSION_COOKIE, CallerDep, Db, provide_caller
 
 
 def _is_https(request: Request[Any, Any, Any]) -> bool:
@@ -35,8 +34,9 @@ class AccountController(Controller):
     tags = ["Account"]
 
     @post("/login", status_code=200, summary="Sign in; returns an API token, or sets the dashboard cookie")
-    async def login(self, request: Request[Any, Any, Any], data: LoginBody, db: Database,
-                    state: State) -> Response[LoginOut]:
+    async def login(
+        self, request: Request[Any, Any, Any], data: JSONBody[LoginBody], db: Db, state: State
+    ) -> Response[LoginOut]:
         errors = {f: [f"The {f} field is required."] for f in ("email", "password") if not getattr(data, f)}
         if errors:
             raise Invalid(errors)
@@ -52,39 +52,77 @@ class AccountController(Controller):
         secure = _is_https(request)
         max_age = days * 86_400
         cookies = [
-            Cookie(key=SESSION_COOKIE, value=session, httponly=True, samesite="strict", secure=secure,
-                   path="/", max_age=max_age),
-            Cookie(key=CSRF_COOKIE, value=csrf, httponly=False, samesite="strict", secure=secure, path="/",
-                   max_age=max_age),
+            Cookie(
+                key=SESSION_COOKIE,
+                value=session,
+                httponly=True,
+                samesite="strict",
+                secure=secure,
+                path="/",
+                max_age=max_age,
+            ),
+            Cookie(
+                key=CSRF_COOKIE,
+                value=csrf,
+                httponly=False,
+                samesite="strict",
+                secure=secure,
+                path="/",
+                max_age=max_age,
+            ),
         ]
-        return Response(LoginOut(token_type="Cookie", user=UserOut.of(user), csrf_token=csrf), cookies=cookies)
+        return Response(
+            LoginOut(token_type="Cookie", user=UserOut.of(user), csrf_token=csrf), cookies=cookies
+        )
 
-    @post("/logout", status_code=200, dependencies={"caller": Provide(provide_caller)},
-          summary="Revoke the token (or end the cookie session) used for this request")
-    async def logout(self, caller: Caller, db: Database) -> Response[dict[str, str]]:
+    @post(
+        "/logout",
+        status_code=200,
+        dependencies={"caller": Provide(provide_caller)},
+        summary="Revoke the token (or end the cookie session) used for this request",
+    )
+    async def logout(self, caller: CallerDep, db: Db) -> Response[dict[str, str]]:
         await credentials.sign_out(db, caller)
-        cookies = [Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True, samesite="strict"),
-                   Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/", samesite="strict")]
+        cookies = [
+            Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True, samesite="strict"),
+            Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/", samesite="strict"),
+        ]
         return Response({"message": "Signed out."}, cookies=cookies)
 
     @get("/user", dependencies={"caller": Provide(provide_caller)}, summary="The signed-in user")
-    async def user(self, caller: Caller) -> UserEnvelope:
+    async def user(self, caller: CallerDep) -> UserEnvelope:
         return UserEnvelope(user=UserOut.of(caller.user))
 
     @get("/user/tokens", dependencies={"caller": Provide(provide_caller)}, summary="The user's API tokens")
-    async def list_tokens(self, caller: Caller, db: Database) -> TokensEnvelope:
+    async def list_tokens(self, caller: CallerDep, db: Db) -> TokensEnvelope:
         tokens = await credentials.list_tokens(db, caller.user.id)
-        return TokensEnvelope(tokens=[TokenOut(id=t.id, name=t.name, prefix=t.prefix, created_at=iso(t.created_at))
-                                      for t in tokens])
+        return TokensEnvelope(
+            tokens=[
+                TokenOut(id=t.id, name=t.name, prefix=t.prefix, created_at=iso(t.created_at)) for t in tokens
+            ]
+        )
 
-    @post("/user/tokens", status_code=201, dependencies={"caller": Provide(provide_caller)},
-          summary="Create an API token; the token is shown in this answer only")
-    async def create_token(self, caller: Caller, db: Database, data: TokenBody) -> TokenOut:
+    @post(
+        "/user/tokens",
+        status_code=201,
+        dependencies={"caller": Provide(provide_caller)},
+        summary="Create an API token; the token is shown in this answer only",
+    )
+    async def create_token(self, caller: CallerDep, db: Db, data: JSONBody[TokenBody]) -> TokenOut:
         new = await credentials.create_token(db, caller.user.id, data.name)
-        return TokenOut(id=new.info.id, name=new.info.name, prefix=new.info.prefix,
-                        created_at=iso(new.info.created_at), token=new.token)
+        return TokenOut(
+            id=new.info.id,
+            name=new.info.name,
+            prefix=new.info.prefix,
+            created_at=iso(new.info.created_at),
+            token=new.token,
+        )
 
-    @delete("/user/tokens/{token_id:int}", status_code=204, dependencies={"caller": Provide(provide_caller)},
-            summary="Revoke an API token")
-    async def revoke_token(self, caller: Caller, db: Database, token_id: int) -> None:
+    @delete(
+        "/user/tokens/{token_id:int}",
+        status_code=204,
+        dependencies={"caller": Provide(provide_caller)},
+        summary="Revoke an API token",
+    )
+    async def revoke_token(self, caller: CallerDep, db: Db, token_id: FromPath[int]) -> None:
         await credentials.revoke_token(db, caller.user.id, token_id)

@@ -24,8 +24,13 @@ class UserOut(msgspec.Struct, kw_only=True):
 
     @classmethod
     def of(cls, user: User) -> UserOut:
-        return cls(id=user.id, name=user.name, email=user.email, is_admin=user.is_admin,
-                   created_at=iso(user.created_at))
+        return cls(
+            id=user.id,
+            name=user.name,
+            email=user.email,
+            is_admin=user.is_admin,
+            created_at=iso(user.created_at),
+        )
 
 
 class UserEnvelope(msgspec.Struct, kw_only=True):
@@ -84,10 +89,18 @@ class SiteOut(msgspec.Struct, kw_only=True):
 
     @classmethod
     def of(cls, site: Site) -> SiteOut:
-        return cls(id=site.id, domain=site.domain, name=site.name, sid=site.pixel_key, timezone=site.timezone,
-                   tracking_enabled=site.tracking_enabled, is_enabled=site.is_enabled,
-                   tracking_type=site.tracking_type, channel_type=site.channel_type,
-                   created_at=iso(site.created_at))
+        return cls(
+            id=site.id,
+            domain=site.domain,
+            name=site.name,
+            sid=site.pixel_key,
+            timezone=site.timezone,
+            tracking_enabled=site.tracking_enabled,
+            is_enabled=site.is_enabled,
+            tracking_type=site.tracking_type,
+            channel_type=site.channel_type,
+            created_at=iso(site.created_at),
+        )
 
 
 class SitesEnvelope(msgspec.Struct, kw_only=True):
