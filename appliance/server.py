@@ -123,7 +123,7 @@ def configure_logging(level: str) -> None:
 
 
 async def _serve(config: Config) -> None:
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, LogLevels
     from granian.server.embed import Server
 
     app = create_app(config)
@@ -133,8 +133,8 @@ async def _serve(config: Config) -> None:
         port=config.server.port,
         interface=Interfaces.ASGI,
         log_enabled=True,
-        log_level=config.server.log_level,
-    )  # type: ignore[arg-type]
+        log_level=LogLevels(config.server.log_level),
+    )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, server.signal_handler_interrupt)

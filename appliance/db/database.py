@@ -205,8 +205,8 @@ class Database:
 
     async def fetchall(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         async with self.reader() as conn:
-            rows = await conn.execute_fetchall(sql, params)  # type: ignore[arg-type]
-        return list(rows)  # type: ignore[arg-type]
+            rows = await conn.execute_fetchall(sql, params)
+        return list(rows)
 
     async def fetchone(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         rows = await self.fetchall(sql, params)
