@@ -123,7 +123,8 @@ def configure_logging(level: str) -> None:
 
 
 async def _serve(config: Config) -> None:
-    from granian.constants import Interfaces, LogLevels
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
     from granian.server.embed import Server
 
     app = create_app(config)
