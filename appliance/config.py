@@ -59,6 +59,20 @@ class RateLimitsConfig(_Section):
     tracking_per_minute: NonNegative = 10_000
 
 
+class TrackingConfig(_Section):
+    session_timeout_minutes: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 30
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, le=1_048_576)] = 65_536
+    max_field_length: Annotated[int, msgspec.Meta(ge=64, le=65_536)] = 2048
+    max_properties: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 30
+    max_property_length: Annotated[int, msgspec.Meta(ge=1, le=65_536)] = 500
+    heartbeat_flush_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 2.0
+
+
+class GeoConfig(_Section):
+    country_db: str = ""
+    city_db: str = ""
+
+
 class AdminConfig(_Section):
     email: str = ""
     password: str = ""
@@ -69,6 +83,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     database: DatabaseConfig = msgspec.field(default_factory=DatabaseConfig)
     auth: AuthConfig = msgspec.field(default_factory=AuthConfig)
     rate_limits: RateLimitsConfig = msgspec.field(default_factory=RateLimitsConfig)
+    tracking: TrackingConfig = msgspec.field(default_factory=TrackingConfig)
+    geo: GeoConfig = msgspec.field(default_factory=GeoConfig)
     admin: AdminConfig = msgspec.field(default_factory=AdminConfig)
 
     @property
