@@ -25,6 +25,7 @@ from appliance.http import errors
 from appliance.http.analytics.websites import WebsitesController
 from appliance.http.api.accounts import AccountController
 from appliance.http.api.sites import SitesController
+from appliance.http.api.team import InvitationsController, TeamController
 from appliance.http.auth import provide_db
 
 log = logging.getLogger("almanac")
@@ -87,7 +88,9 @@ def create_app(config: Config) -> Litestar:
         finally:
             await db.close()
 
-    api = Router("/api", route_handlers=[AccountController, SitesController])
+    api = Router(
+        "/api", route_handlers=[AccountController, SitesController, TeamController, InvitationsController]
+    )
     analytics = Router("/analytics", route_handlers=[WebsitesController])
     docs_assets = create_static_files_router(
         path=DOCS_ASSETS, directories=[_swagger_assets()], include_in_schema=False

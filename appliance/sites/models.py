@@ -7,6 +7,8 @@ from typing import Literal
 
 import msgspec
 
+from appliance.accounts.models import NewToken, User
+
 Role = Literal["owner", "admin", "viewer"]
 ROLES: tuple[Role, ...] = ("owner", "admin", "viewer")
 RANK: dict[str, int] = {"viewer": 1, "admin": 2, "owner": 3}
@@ -88,3 +90,31 @@ class NewInvitation(msgspec.Struct, frozen=True, kw_only=True):
 
     token: str
     invitation: Invitation
+
+
+class Team(msgspec.Struct, frozen=True, kw_only=True):
+    """A site's members and its pending (unaccepted, unexpired) invitations."""
+
+    members: list[Member]
+    invitations: list[Invitation]
+
+
+class InvitationPreview(msgspec.Struct, frozen=True, kw_only=True):
+    """What an invitation token leads to, as its holder may see before accepting it."""
+
+    site_id: int
+    site_name: str
+    site_domain: str
+    email: str
+    role: Role
+    expires_at: int
+    account_exists: bool
+
+
+class Acceptance(msgspec.Struct, frozen=True, kw_only=True):
+    """An accepted invitation: the member's role now, and the API token of a new account."""
+
+    site_id: int
+    role: Role
+    user: User
+    token: NewToken | None = None
