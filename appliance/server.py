@@ -27,6 +27,8 @@ from appliance.http.api.accounts import AccountController
 from appliance.http.api.sites import SitesController
 from appliance.http.api.team import InvitationsController, TeamController
 from appliance.http.auth import provide_db
+from appliance.http.client_ip import TrustedProxies
+from appliance.http.ratelimit import RateLimiter
 
 log = logging.getLogger("almanac")
 
@@ -113,6 +115,7 @@ def create_app(config: Config) -> Litestar:
         route_handlers=[api, analytics, healthz, docs_assets, *_dashboard()],
         dependencies={"db": Provide(provide_db, sync_to_thread=False)},
         exception_handlers={Exception: errors.handle},
+        middleware=[RateLimiter(config.rate_limits, TrustedProxies(config.server.trusted_proxies))],
         lifespan=[lifespan],
         openapi_config=openapi,
         request_max_body_size=MAX_BODY_BYTES,
