@@ -111,16 +111,17 @@ def create_app(config: Config) -> Litestar:
             )
         ],
     )
+    proxies = TrustedProxies(config.server.trusted_proxies)
     return Litestar(
         route_handlers=[api, analytics, healthz, docs_assets, *_dashboard()],
         dependencies={"db": Provide(provide_db, sync_to_thread=False)},
         exception_handlers={Exception: errors.handle},
-        middleware=[RateLimiter(config.rate_limits, TrustedProxies(config.server.trusted_proxies))],
+        middleware=[RateLimiter(config.rate_limits, proxies)],
         lifespan=[lifespan],
         openapi_config=openapi,
         request_max_body_size=MAX_BODY_BYTES,
         logging_config=None,
-        state=State({"config": config}),
+        state=State({"config": config, "proxies": proxies}),
     )
 
 

@@ -102,3 +102,16 @@ class TrustedProxies:
             if not self.trusts(packed):
                 return found
         return found or peer
+
+    def is_https(self, scope: Scope) -> bool:
+        """Whether the client reached us over TLS: our own scheme, or X-Forwarded-Proto from a trusted proxy."""
+        if scope.get("scheme") == "https":
+            return True
+        client = scope.get("client")
+        packed = parse_ip(client[0]) if client else None
+        if packed is None or not self.trusts(packed):
+            return False
+        for name, value in scope.get("headers", ()):
+            if name == b"x-forwarded-proto":
+                return value.split(b",")[0].strip().lower() == b"https"
+        return False

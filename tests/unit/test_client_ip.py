@@ -120,3 +120,14 @@ def test_parse_and_format() -> None:
     packed = parse_ip("2001:DB8::0:1")
     assert packed is not None
     assert format_ip(packed) == "2001:db8::1"
+
+
+def test_https_is_read_from_x_forwarded_proto_of_a_trusted_proxy_only() -> None:
+    proxies = TrustedProxies(["10.0.0.0/8"])
+    via_proxy = {"scheme": "http", "client": ("10.1.2.3", 5000), "headers": [(b"x-forwarded-proto", b"https")]}
+    direct = {"scheme": "http", "client": ("203.0.113.9", 5000), "headers": [(b"x-forwarded-proto", b"https")]}
+
+    assert proxies.is_https(via_proxy) is True
+    assert proxies.is_https(direct) is False
+    assert proxies.is_https({"scheme": "https", "client": ("203.0.113.9", 1), "headers": []}) is True
+    assert proxies.is_https({**via_proxy, "headers": []}) is False

@@ -23,10 +23,12 @@ from appliance.http.api.schemas import (
     UserOut,
 )
 from appliance.http.auth import CSRF_COOKIE, SESSION_COOKIE, CallerDep, Db, provide_caller
+from appliance.http.client_ip import TrustedProxies
 
 
-def _is_https(request: Request[Any, Any, Any]) -> bool:
-    return request.url.scheme == "https"
+def _is_https(request: Request[Any, Any, Any], state: State) -> bool:
+    proxies: TrustedProxies = state.proxies
+    return proxies.is_https(request.scope)
 
 
 class AccountController(Controller):
@@ -49,7 +51,7 @@ class AccountController(Controller):
         config: Config = state.config
         days = config.auth.session_days
         session, csrf = await db.write(lambda conn: credentials.insert_login_session(conn, user.id, days))
-        secure = _is_https(request)
+        secure = _is_https(request, state)
         max_age = days * 86_400
         cookies = [
             Cookie(
