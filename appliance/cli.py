@@ -158,7 +158,8 @@ def cmd_backup(args: argparse.Namespace, config: Config) -> int:
     if not config.database_path.exists():
         raise CommandError(f"no database at {config.database_path}")
     dest = Path(args.dest).expanduser()
-    if dest.is_dir():
+    if args.dest.endswith("/") or dest.is_dir():  # "backups/" means a folder, made when missing
+        dest.mkdir(parents=True, exist_ok=True)
         dest = dest / f"almanac-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.db"
     if dest.exists():
         raise CommandError(f"{dest} exists already; choose a new file")

@@ -77,6 +77,12 @@ class AdminConfig(_Section):
     email: str = ""
     password: str = ""
 
+    def __post_init__(self) -> None:
+        # accounts.users.MIN_PASSWORD, checked here so a short one stops start-up naming the key
+        # (config imports no domain code; a test holds the two equal).
+        if self.password and len(self.password) < 8:
+            raise ValueError("password: must be at least 8 characters")
+
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerConfig = msgspec.field(default_factory=ServerConfig)
@@ -92,7 +98,15 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         """The data directory: the configured one, else the platform's user data dir."""
         if self.server.data_dir:
             return Path(self.server.data_dir).expanduser()
-        return Path(platformdirs.user_data_dir("almanac", appauthor=False))
+        try:
+            default = Path(platformdirs.user_data_dir("almanac", appauthor=False))
+        except RuntimeError:  # no HOME and a uid the password database lacks (`env -i` can do that)
+            default = Path()
+        if not default.is_absolute():  # older platformdirs answer "~/.local/share/almanac" there
+            raise ConfigError(
+                "no home directory to keep data in: pass --data-dir or set ALMANAC_SERVER_DATA_DIR"
+            )
+        return default
 
     @property
     def database_path(self) -> Path:
@@ -161,6 +175,8 @@ def load_config(
         # The file must be typed correctly; environment strings may be coerced ("8000" -> 8000).
         msgspec.convert(layers, Config)
         merged = _merge(_merge(layers, from_env), overrides or {})
-        return msgspec.convert(merged, Config, strict=False)
+        config = msgspec.convert(merged, Config, strict=False)
     except msgspec.ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+    _ = config.data_path  # with no data directory to be found, fail here rather than mid-command
+    return config

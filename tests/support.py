@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,10 +15,32 @@ from litestar.testing import TestClient
 
 from appliance.accounts import credentials, secrets, users
 from appliance.accounts.models import User
+from appliance.clock import iso
 from appliance.config import Config, load_config
-from appliance.db import open_connection, transaction
+from appliance.db import Database, open_connection, transaction
 
 PASSWORD = "correct horse battery"
+
+
+class Matches:
+    """Equal to any string that fully matches a pattern: for the parts of a whole answer that vary."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = re.compile(pattern)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and self.pattern.fullmatch(other) is not None
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
+    def __repr__(self) -> str:
+        return f"Matches({self.pattern.pattern!r})"
+
+
+ISO_TIME = Matches(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+API_TOKEN = Matches(r"alm_[A-Za-z0-9_-]{43}")
+UUID = Matches(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 @functools.cache
@@ -86,3 +111,71 @@ class Env:
                 "INSERT INTO memberships (site_id, user_id, role, created_at) VALUES (?, ?, ?, 0)",
                 (site_id, user.id, role),
             )
+
+
+@asynccontextmanager
+async def open_database(config: Config) -> AsyncIterator[Database]:
+    """The server's database handle (writer and readers) on the config's file, closed on exit."""
+    db = Database(config.database_path, config.database)
+    await db.open(data_dir=config.data_path)
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """A user as spec 000's `/api/user` and `/api/login` show it."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "is_admin": user.is_admin,
+        "created_at": iso(user.created_at),
+    }
+
+
+# -- tracking: hits in one line (spec 004's public endpoints) ----------------------------------
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+
+
+def track(
+    client: TestClient[Any],
+    key: str,
+    *,
+    browser: str = BROWSER,
+    headers: dict[str, str] | None = None,
+    route: str = "/analytics/track",
+    **fields: Any,
+) -> Any:
+    """POST one hit (JSON) to a tracking route with `browser` as its User-Agent; the raw response."""
+    return client.post(route, json={"key": key, **fields}, headers={"User-Agent": browser, **(headers or {})})
+
+
+def pageview(client: TestClient[Any], key: str, path: str = "/", **fields: Any) -> dict[str, Any]:
+    """Track one pageview and return the answer (`event_id`, `visitor_id`, `session_id`)."""
+    response = track(client, key, path=path, **fields)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def custom_event(client: TestClient[Any], key: str, name: str, **fields: Any) -> dict[str, Any]:
+    """Track one custom event through POST /analytics/event and return the answer."""
+    response = track(client, key, route="/analytics/event", name=name, **fields)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def flush_tracking(client: TestClient[Any]) -> None:
+    """Write what tracking keeps in memory (heartbeats, drop counts) now, not at the next tick."""
+    intake = client.app.state.intake
+    client.blocking_portal.call(intake.flush_heartbeats)
+    client.blocking_portal.call(intake.flush_drops)
+
+
+def rows(env: Env, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """The rows of a query on the appliance's database, as plain tuples."""
+    return [tuple(row) for row in env.conn.execute(sql, params).fetchall()]

@@ -47,9 +47,10 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def pending(conn: sqlite3.Connection) -> list[Migration]:
+def pending(conn: sqlite3.Connection, known: list[Migration] | None = None) -> list[Migration]:
+    """The migrations of `known` (default: those shipped) that the database has not had yet."""
     version = current_version(conn)
-    migrations = available()
+    migrations = available() if known is None else known
     if version > len(migrations):
         raise MigrationError(
             f"the database is at version {version}, newer than this Almanac knows ({len(migrations)}); "
@@ -67,9 +68,14 @@ def backup_before_migrating(conn: sqlite3.Connection, data_dir: Path) -> Path:
     return dest
 
 
-def migrate(conn: sqlite3.Connection, data_dir: Path | None = None) -> list[Migration]:
-    """Apply every pending migration in one transaction; return what was applied."""
-    todo = pending(conn)
+def migrate(
+    conn: sqlite3.Connection, data_dir: Path | None = None, known: list[Migration] | None = None
+) -> list[Migration]:
+    """Apply every pending migration in one transaction; return what was applied.
+
+    `known` replaces the shipped list, for tests of upgrades and failed upgrades.
+    """
+    todo = pending(conn, known)
     if not todo:
         return []
     if data_dir is not None and current_version(conn) > 0:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
 
 from appliance.errors import AlmanacError, Forbidden, Invalid, NotFound, Unauthenticated
 
@@ -103,10 +104,17 @@ def to_problem(request: Request[Any, Any, Any], exc: Exception) -> Problem:
             return Problem(status=400, message=exc.message)
         case RateLimited():
             return Problem(status=429, message="Too Many Attempts.", headers=exc.headers)
-        case HTTPException() if exc.status_code < 500:
-            detail = (
-                exc.detail if exc.detail and exc.detail != "Not Found" else _MESSAGES.get(exc.status_code)
+        case ClientException() if isinstance(exc.__cause__, SerializationException):
+            # Litestar answers a body that is not JSON with a bare 400; it is invalid data like any other.
+            return Problem(
+                status=422,
+                message="The given data was invalid.",
+                errors={"data": ["The request body must be valid JSON."]},
             )
+        case HTTPException() if exc.status_code < 500:
+            # Litestar's default detail is the status phrase ("Method Not Allowed"): use ours instead.
+            phrase = HTTPStatus(exc.status_code).phrase
+            detail = exc.detail if exc.detail and exc.detail != phrase else _MESSAGES.get(exc.status_code)
             if exc.status_code == 404:
                 detail = "Not found."
             return Problem(

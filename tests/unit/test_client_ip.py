@@ -124,8 +124,16 @@ def test_parse_and_format() -> None:
 
 def test_https_is_read_from_x_forwarded_proto_of_a_trusted_proxy_only() -> None:
     proxies = TrustedProxies(["10.0.0.0/8"])
-    via_proxy = {"scheme": "http", "client": ("10.1.2.3", 5000), "headers": [(b"x-forwarded-proto", b"https")]}
-    direct = {"scheme": "http", "client": ("203.0.113.9", 5000), "headers": [(b"x-forwarded-proto", b"https")]}
+    via_proxy = {
+        "scheme": "http",
+        "client": ("10.1.2.3", 5000),
+        "headers": [(b"x-forwarded-proto", b"https")],
+    }
+    direct = {
+        "scheme": "http",
+        "client": ("203.0.113.9", 5000),
+        "headers": [(b"x-forwarded-proto", b"https")],
+    }
 
     assert proxies.is_https(via_proxy) is True
     assert proxies.is_https(direct) is False
