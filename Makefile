@@ -4,11 +4,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -type f -print 2>/dev/null)
+WEB_SOURCES := $(shell find web \( -path web/node_modules -o -path web/build \) -prune -o -type f -print 2>/dev/null)
 PY_DEPS := pyproject.toml constraints.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck unit bench binary web clean
+.PHONY: help run test lint typecheck unit bench bench-ingest binary smoke web clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -21,6 +21,10 @@ $(BIN)/almanac: $(PY_DEPS)
 
 $(VENV)/.test-deps: $(BIN)/almanac
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+$(VENV)/.binary-deps: $(BIN)/almanac
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[binary]'
 	touch $@
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
@@ -44,12 +48,29 @@ test: $(VENV)/.test-deps web ## the whole test suite: lint, types, unit, HTTP, p
 	scripts/ensure-chromium
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory smoke
 
 unit: $(VENV)/.test-deps web ## only the tests, no lint
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.test-deps web ## benchmarks under tests/bench (not part of the test suite)
-	$(BIN)/python -m tests.bench
+bench: $(VENV)/.test-deps web ## benchmarks under tests/bench (not part of the test suite; BENCH_ARGS="--duration 20")
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+bench-ingest: $(VENV)/.test-deps web ## the ingest benchmark alone: almanac serve vs bare granian under wrk (docs/BENCHMARKS.md)
+	$(BIN)/python -m tests.bench ingest $(BENCH_ARGS)
+
+BINARY_BUDGET_MB := 90
+
+binary: $(VENV)/.binary-deps web ## the single executable dist/almanac (PyInstaller, packaging/almanac.spec)
+	@start=$$(date +%s); \
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/almanac.spec || exit 1; \
+	size=$$(stat -c %s dist/almanac); \
+	echo "dist/almanac: $$(awk "BEGIN { printf \"%.1f\", $$size / 1048576 }") MB ($$size bytes, budget $(BINARY_BUDGET_MB) MB), built in $$(( $$(date +%s) - start )) s"; \
+	test $$size -le $$(( $(BINARY_BUDGET_MB) * 1048576 )) || { echo "dist/almanac is over its size budget"; exit 1; }
+
+smoke: binary $(VENV)/.test-deps ## build the binary and smoke-test it: env -i, fresh data dir, budgets (tests/binary)
+	$(BIN)/python -m pytest tests/binary -p no:cacheprovider
 
 clean: ## remove the virtual environment and build output
 	rm -rf $(VENV) appliance/static web/node_modules build dist

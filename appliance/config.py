@@ -84,6 +84,10 @@ class AdminConfig(_Section):
             raise ValueError("password: must be at least 8 characters")
 
 
+class ExportConfig(_Section):
+    max_limit: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)] = 100_000
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerConfig = msgspec.field(default_factory=ServerConfig)
     database: DatabaseConfig = msgspec.field(default_factory=DatabaseConfig)
@@ -92,6 +96,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     tracking: TrackingConfig = msgspec.field(default_factory=TrackingConfig)
     geo: GeoConfig = msgspec.field(default_factory=GeoConfig)
     admin: AdminConfig = msgspec.field(default_factory=AdminConfig)
+    export: ExportConfig = msgspec.field(default_factory=ExportConfig)
 
     @property
     def data_path(self) -> Path:

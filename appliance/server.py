@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -18,23 +19,33 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from appliance import __version__, bootstrap
+from appliance import __version__, bootstrap, tasks
 from appliance.config import Config
 from appliance.db import Database
 from appliance.http import errors
+from appliance.http.analytics import tracking
+from appliance.http.analytics.goals import GoalsController
+from appliance.http.analytics.stats import stats_router
 from appliance.http.analytics.websites import WebsitesController
 from appliance.http.api.accounts import AccountController
+from appliance.http.api.analytics import analytics_router
+from appliance.http.api.export import ExportController
+from appliance.http.api.goals import SiteGoalsController
 from appliance.http.api.sites import SitesController
 from appliance.http.api.team import InvitationsController, TeamController
 from appliance.http.auth import provide_db
 from appliance.http.client_ip import TrustedProxies
+from appliance.http.dashboard import dashboard_routes
 from appliance.http.ratelimit import RateLimiter
+from appliance.http.tracker_scripts import tracker_router
+from appliance.ingest.intake import Intake
 
 log = logging.getLogger("almanac")
 
 DOCS_PATH = "/docs"
 DOCS_ASSETS = "/docs/assets"
 MAX_BODY_BYTES = 64 * 1024
+GC_THRESHOLDS = (20_000, 20, 10)
 
 
 class Health(msgspec.Struct, kw_only=True):
@@ -58,21 +69,6 @@ def _swagger_assets() -> Path:
     return Path(swagger_ui_bundle.swagger_ui_path)
 
 
-STATIC_DIR = Path(__file__).parent / "static"
-
-
-def _dashboard() -> list[Any]:
-    """The built dashboard at `/` (html_mode serves index.html), when `web/` has been built."""
-    if not (STATIC_DIR / "index.html").exists():
-        log.warning("no dashboard build in %s: run `make web`", STATIC_DIR)
-        return []
-    return [
-        create_static_files_router(
-            path="/", directories=[STATIC_DIR], html_mode=True, include_in_schema=False
-        )
-    ]
-
-
 def create_app(config: Config) -> Litestar:
     """The whole appliance as an ASGI app. The lifespan opens and closes the database."""
 
@@ -85,15 +81,33 @@ def create_app(config: Config) -> Litestar:
         app.state.db = db
         app.state.config = config
         try:
-            await bootstrap.first_admin(db, config)
-            yield
+            app.state.intake = intake = await Intake.open(db, config)
+            scheduler = tasks.Scheduler(tasks.table(config, intake))
+            scheduler.start()
+            try:
+                await bootstrap.first_admin(db, config)
+                yield
+            finally:
+                await scheduler.stop()
+                await intake.drain()  # what is still in memory, before the database closes
         finally:
             await db.close()
 
     api = Router(
-        "/api", route_handlers=[AccountController, SitesController, TeamController, InvitationsController]
+        "/api",
+        route_handlers=[
+            AccountController,
+            SitesController,
+            TeamController,
+            InvitationsController,
+            SiteGoalsController,
+            ExportController,
+            analytics_router,
+        ],
     )
-    analytics = Router("/analytics", route_handlers=[WebsitesController])
+    analytics = Router(
+        "/analytics", route_handlers=[WebsitesController, stats_router, GoalsController, *tracking.ROUTES]
+    )
     docs_assets = create_static_files_router(
         path=DOCS_ASSETS, directories=[_swagger_assets()], include_in_schema=False
     )
@@ -112,17 +126,20 @@ def create_app(config: Config) -> Litestar:
         ],
     )
     proxies = TrustedProxies(config.server.trusted_proxies)
-    return Litestar(
-        route_handlers=[api, analytics, healthz, docs_assets, *_dashboard()],
+    limiter = RateLimiter(config.rate_limits, proxies)
+    app = Litestar(
+        route_handlers=[api, analytics, healthz, docs_assets, tracker_router(), *dashboard_routes()],
         dependencies={"db": Provide(provide_db, sync_to_thread=False)},
         exception_handlers={Exception: errors.handle},
-        middleware=[RateLimiter(config.rate_limits, proxies)],
+        middleware=[limiter],
         lifespan=[lifespan],
         openapi_config=openapi,
         request_max_body_size=MAX_BODY_BYTES,
         logging_config=None,
         state=State({"config": config, "proxies": proxies}),
     )
+    # Tracking hits are most of the traffic: their routes are answered before routing.
+    return tracking.answer_before_routing(app, limiter)
 
 
 def configure_logging(level: str) -> None:
@@ -146,6 +163,12 @@ async def _serve(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, server.signal_handler_interrupt)
+    # Everything loaded so far lives as long as the process: keep it out of every collection,
+    # and collect less often (each hit allocates dozens of short-lived objects), so that full
+    # collections neither eat the event loop's time nor stall requests for tens of ms.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
     await server.serve()
 
 

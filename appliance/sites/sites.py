@@ -17,6 +17,16 @@ from appliance.errors import Invalid, NotFound
 from appliance.sites.models import CHANNEL_TYPES, SITE_COLUMNS, TRACKING_TYPES, Site, SiteChanges
 
 MAX_NAME = 200
+# Bumped after every committed change to a site: caches of sites (the tracking endpoints' pixel
+# keys) compare it with the value they were filled at and refill when it moved.
+generation = 0
+
+
+def _changed() -> None:
+    global generation
+    generation += 1
+
+
 _HOST = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$"
 )
@@ -88,7 +98,9 @@ async def create_site(db: Database, owner: User, changes: SiteChanges) -> Site:
         )
         return Site.from_row(row)
 
-    return await db.write(insert)
+    site = await db.write(insert)
+    _changed()
+    return site
 
 
 async def update_site(db: Database, site_id: int, changes: SiteChanges) -> Site:
@@ -106,7 +118,9 @@ async def update_site(db: Database, site_id: int, changes: SiteChanges) -> Site:
             raise NotFound("Site not found.")
         return Site.from_row(row)
 
-    return await db.write(update)
+    site = await db.write(update)
+    _changed()
+    return site
 
 
 async def delete_site(db: Database, site_id: int) -> None:
@@ -115,6 +129,7 @@ async def delete_site(db: Database, site_id: int) -> None:
             raise NotFound("Site not found.")
 
     await db.write(delete)
+    _changed()
 
 
 async def sites_for(db: Database, user: User) -> list[Site]:

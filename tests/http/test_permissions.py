@@ -34,6 +34,32 @@ ROUTES = [
     Route("GET", "/analytics/websites/{id}", "viewer", 200),
     Route("PUT", "/analytics/websites/{id}", "admin", 200, {"name": "Renamed"}),
     Route("DELETE", "/analytics/websites/{id}", "owner", 200),
+    *(
+        Route("GET", f"/api/sites/{{id}}/analytics/{name}", "viewer", 200)
+        for name in (
+            "overview",
+            "pageviews",
+            "referrers",
+            "locations",
+            "utm-sources",
+            "events",
+            "realtime",
+            "timeseries",
+            "browsers",
+            "operating-systems",
+            "devices",
+            "entry-pages",
+            "exit-pages",
+            "screen-sizes",
+            "languages",
+            "regions",
+            "cities",
+        )
+    ),
+    *(
+        Route("GET", f"/analytics/websites/{{id}}/{name}", "viewer", 200)
+        for name in ("stats", "timeseries", "realtime")
+    ),
 ]
 
 CALLERS = ["owner", "admin", "viewer", "non-member", "anonymous", "server admin"]

@@ -52,6 +52,7 @@ def test_defaults() -> None:
         },
         "geo": {"country_db": "", "city_db": ""},
         "admin": {"email": "", "password": ""},
+        "export": {"max_limit": 100000},
     }
     assert config == Config()
 

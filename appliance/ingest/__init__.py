@@ -1,0 +1,1 @@
+"""Ingestion: tracking hits become events and sessions through a pipeline of named steps."""

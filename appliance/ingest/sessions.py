@@ -1,0 +1,181 @@
+"""Open sessions, kept in memory: the authoritative state while a visit goes on.
+
+The event loop is one thread, so finding a visitor's session and starting one happen without
+an await between them: concurrent hits of one visitor always land in one session. Ids are
+allocated here too; the database gets each change through the writer. A restart reloads the
+sessions still open (see `store.load_open_sessions`), so it does not split visits.
+
+A session is found by the key of the id clients send back (`by_key`), or, for sessions the
+server named, by its visitor (`by_visitor`): a client that names its sessions is taken at its word.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import msgspec
+
+RECENT_PAGEVIEWS = 8
+
+
+class Session(msgspec.Struct, kw_only=True, gc=False):
+    """One visit. `first` holds the first hit's columns until the row is known to be stored.
+
+    Sessions live for minutes and there may be many: they are kept out of the cyclic garbage
+    collector (`gc=False`; nothing they hold points back at them).
+    """
+
+    id: int
+    site_id: int
+    key: int  # the keyed hash of the id clients call it by
+    visitor_key: int
+    client_named: bool
+    started: int
+    touched: int  # wall clock of the last hit or heartbeat, for closing idle ones
+    last_seen: int = 0
+    ended: int | None = None
+    pageviews: int = 0
+    events: int = 0
+    recent: list[int] = msgspec.field(default_factory=list)  # latest pageviews, for heartbeats
+    first: tuple[object, ...] | None = None
+
+    def __post_init__(self) -> None:
+        self.last_seen = max(self.last_seen, self.started)
+
+    @property
+    def duration(self) -> int:
+        """Seconds from the first hit to the last hit or heartbeat."""
+        return max(0, (self.last_seen - self.started) // 1000)
+
+    def snapshot(self) -> tuple[int, int, int, int, int | None, int]:
+        """The columns that change as the visit goes on, for `store.UPDATE_SESSION`."""
+        return (self.last_seen, self.duration, self.pageviews, self.events, self.ended, self.id)
+
+
+class SessionBook:
+    """Every open session (and ended ones until they go idle, for late heartbeats)."""
+
+    def __init__(self, timeout_ms: int, next_id: int = 1) -> None:
+        self.timeout_ms = timeout_ms
+        self.next_id = next_id
+        # Ordered by last touch, oldest first: closing idle sessions pops from the front.
+        self.by_id: OrderedDict[int, Session] = OrderedDict()
+        self.by_key: dict[int, Session] = {}
+        self.by_visitor: dict[tuple[int, int], Session] = {}
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def goes_on(self, session: Session, ts: int) -> bool:
+        """Whether a hit at `ts` continues the session rather than starting a new one."""
+        return session.ended is None and ts - session.last_seen <= self.timeout_ms
+
+    def find_named(self, site_id: int, key: int, ts: int) -> Session | None:
+        session = self.by_key.get(key)
+        if session is None or session.site_id != site_id or not self.goes_on(session, ts):
+            return None
+        return session
+
+    def find_for_visitor(self, site_id: int, visitor_key: int, ts: int) -> Session | None:
+        session = self.by_visitor.get((site_id, visitor_key))
+        if session is None or not self.goes_on(session, ts):
+            return None
+        return session
+
+    def new_id(self) -> int:
+        session_id = self.next_id
+        self.next_id += 1
+        return session_id
+
+    def start(
+        self,
+        session_id: int,
+        site_id: int,
+        visitor_key: int,
+        key: int,
+        *,
+        client_named: bool,
+        ts: int,
+        now: int,
+    ) -> Session:
+        """A new session (id from `new_id`), indexed; `key` is the keyed hash of its public id."""
+        session = Session(
+            id=session_id,
+            site_id=site_id,
+            key=key,
+            visitor_key=visitor_key,
+            client_named=client_named,
+            started=ts,
+            touched=now,
+        )
+        self.add(session)
+        return session
+
+    def add(self, session: Session) -> None:
+        """Index a session (new, or reloaded after a restart); it replaces one under the same names."""
+        self._end_replaced(self.by_key.get(session.key), session)
+        self.by_id[session.id] = session
+        self.by_key[session.key] = session
+        if not session.client_named:
+            self._end_replaced(self.by_visitor.get((session.site_id, session.visitor_key)), session)
+            self.by_visitor[(session.site_id, session.visitor_key)] = session
+
+    def _end_replaced(self, old: Session | None, new: Session) -> None:
+        if old is not None and old is not new and old.ended is None:
+            old.ended = old.last_seen
+
+    def hit(self, session: Session, ts: int, now: int, *, event_id: int, pageview: bool) -> None:
+        """Count a hit of the session."""
+        if pageview:
+            session.pageviews += 1
+            recent = session.recent
+            recent.append(event_id)
+            if len(recent) > RECENT_PAGEVIEWS:
+                del recent[0]
+        else:
+            session.events += 1
+        session.last_seen = max(session.last_seen, ts)
+        self._touch(session, now)
+
+    def heartbeat(self, session: Session, now: int) -> None:
+        """Engagement: the session lasts until now (an ended one's end moves with it)."""
+        session.last_seen = max(session.last_seen, now)
+        if session.ended is not None:
+            session.ended = max(session.ended, now)
+        self._touch(session, now)
+
+    def leave(self, session: Session, now: int) -> None:
+        """The visitor left: later hits start a new session; heartbeats may still come."""
+        if session.ended is None:
+            session.ended = max(now, session.last_seen)
+        if self.by_visitor.get((session.site_id, session.visitor_key)) is session:
+            del self.by_visitor[(session.site_id, session.visitor_key)]
+
+    def named(self, key: int) -> Session | None:
+        """The session clients call by this key, open or recently ended (heartbeat, leave)."""
+        return self.by_key.get(key)
+
+    def close_idle(self, now: int) -> list[Session]:
+        """Forget sessions untouched for the timeout; end those still open. Returns them all."""
+        closed: list[Session] = []
+        while self.by_id:
+            session = next(iter(self.by_id.values()))
+            if now - session.touched <= self.timeout_ms:
+                break
+            self.by_id.popitem(last=False)
+            if session.ended is None:
+                session.ended = session.last_seen
+            self._forget(session)
+            closed.append(session)
+        return closed
+
+    def _forget(self, session: Session) -> None:
+        if self.by_key.get(session.key) is session:
+            del self.by_key[session.key]
+        names = (session.site_id, session.visitor_key)
+        if self.by_visitor.get(names) is session:
+            del self.by_visitor[names]
+
+    def _touch(self, session: Session, now: int) -> None:
+        session.touched = max(session.touched, now)
+        self.by_id.move_to_end(session.id)
