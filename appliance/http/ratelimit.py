@@ -10,7 +10,9 @@ Three pools, each configured in `[rate_limits]` (0 turns one off):
 
 Every counted response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
 `X-RateLimit-Reset` (epoch seconds). Over the limit, the middleware raises `RateLimited`,
-which the app's exception handler shapes in the surface's format with `Retry-After`.
+which the app's exception handler shapes in the surface's format with `Retry-After` -- except
+on the GIF routes, which spec 004 has always answer the GIF: there the request gets the GIF
+and nothing is stored, so a flood learns nothing from the answer.
 
 Windows are aligned to the minute; when the minute rolls over every count is dropped, and a
 window holds at most `max_keys` keys per pool, so memory stays bounded under a flood of
@@ -31,6 +33,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from appliance.config import RateLimitsConfig
+from appliance.http.analytics import raw
 from appliance.http.auth import SESSION_COOKIE
 from appliance.http.client_ip import TrustedProxies, parse_ip
 from appliance.http.errors import RateLimited
@@ -53,6 +56,8 @@ OVERFLOW = "overflow"
 _TRACKING = re.compile("(?:" + "|".join(re.escape(p) for p in TRACKING_PREFIXES) + ")(?:/|$)")
 _SESSION = re.compile(rb"(?:^|;)\s*" + re.escape(SESSION_COOKIE.encode()) + rb"=([^;]*)")
 _HASH_KEY = os.urandom(16)
+# The tracking routes that answer a GIF whatever happens (spec 004).
+_GIF_ROUTE = re.compile(r"/analytics/(?:pixel|track/[^/]+)/?$")
 
 
 class _Pool:
@@ -180,7 +185,13 @@ class RateLimitMiddleware:
         if scope["type"] != ScopeType.HTTP or (found := self.limiter.pool_and_key(scope)) is None:
             await self.app(scope, receive, send)
             return
-        headers = self.limiter.hit(*found)
+        try:
+            headers = self.limiter.hit(*found)
+        except RateLimited:
+            if not _GIF_ROUTE.match(scope["path"]):
+                raise
+            await raw.send_gif(send)
+            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

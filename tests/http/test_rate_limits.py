@@ -415,3 +415,29 @@ def test_a_window_holds_a_bounded_number_of_keys() -> None:
 
     assert len(limiter.api.counts) == 11
     assert remaining == b"1"
+
+
+def test_gif_routes_over_the_limit_answer_the_gif_and_store_nothing(start: Callable[..., Limited]) -> None:
+    app = start(tracking_per_minute=2)
+    site = app.env.site(app.env.user("owner@example.com"))
+    key = site["sid"]
+    browser = {
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36"
+    }
+
+    allowed = app.get(f"/analytics/pixel?key={key}&p=/one", headers=browser)
+    by_key = app.request("POST", f"/analytics/track/{key}", json={"path": "/two"}, headers=browser)
+    refused_pixel = app.get(f"/analytics/pixel?key={key}&p=/three", headers=browser)
+    refused_by_key = app.request("POST", f"/analytics/track/{key}", json={"path": "/four"}, headers=browser)
+    refused_json = app.request(
+        "POST", "/analytics/track", json={"key": key, "path": "/five"}, headers=browser
+    )
+
+    for response in (allowed, by_key, refused_pixel, refused_by_key):
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "image/gif"
+    assert refused_json.status_code == 429
+    assert refused_json.json() == {"ok": False, "error": "Too Many Attempts.", "code": "RATE_LIMITED"}
+    stored = [row[0] for row in app.env.conn.execute("SELECT path FROM events ORDER BY id")]
+    assert stored == ["/one", "/two"]
