@@ -159,6 +159,7 @@ class Hit(msgspec.Struct, kw_only=True, gc=False):
     bot_name: str | None = None
     props: str | None = None
     referrer_host: str | None = None
+    same_site: bool = False  # came from another page of the site: it may resume a session left
     source: str | None = None
     country: str | None = None
     region: str | None = None

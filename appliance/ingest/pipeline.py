@@ -193,6 +193,7 @@ def attribute_source(hit: Hit, cx: Context) -> None:
     found = classify(hit.referrer, hit.site.domain, hit.utm_source)
     hit.source = found.source or None
     hit.referrer_host = found.referrer_host or None
+    hit.same_site = found.internal
 
 
 def identify_visitor(hit: Hit, cx: Context) -> None:
@@ -216,7 +217,7 @@ def identify_visitor(hit: Hit, cx: Context) -> None:
     if yesterday is not None and now - today * DAY_MS <= cx.sessions.timeout_ms:
         earlier = derive_visitor(yesterday, hit.site.id, hit.ip, hit.user_agent)
         earlier_key = cx.keys.key(earlier)
-        if cx.sessions.find_for_visitor(hit.site.id, earlier_key, hit.ts) is not None:
+        if cx.sessions.find_for_visitor(hit.site.id, earlier_key, hit.ts, hit.same_site) is not None:
             visitor, key = earlier, earlier_key
     hit.visitor_id = visitor
     hit.visitor_key = key
@@ -229,14 +230,14 @@ def assign_session(hit: Hit, cx: Context) -> None:
     site_id, ts, now = hit.site.id, hit.ts, hit.origin.received
     if hit.session_id is not None:
         key = keys.key(hit.session_id)
-        session = sessions.find_named(site_id, key, ts)
+        session = sessions.find_named(site_id, key, ts, hit.same_site)
         if session is None:
             session = sessions.start(
                 sessions.new_id(), site_id, hit.visitor_key, key, client_named=True, ts=ts, now=now
             )
             session.first = _first_columns(hit, session.id, key, client_named=True)
     else:
-        session = sessions.find_for_visitor(site_id, hit.visitor_key, ts)
+        session = sessions.find_for_visitor(site_id, hit.visitor_key, ts, hit.same_site)
         if session is None:
             session_id = sessions.new_id()
             hit.session_id = keys.session_name(session_id)

@@ -22,6 +22,7 @@ CACHE_SIZE = 8192
 class Source(msgspec.Struct, frozen=True, kw_only=True):
     source: str  # canonical name ("Google"), else the referrer's host without "www.", else DIRECT
     referrer_host: str | None  # the referrer's host without "www."; None when none or internal
+    internal: bool = False  # the referrer is a page of the site itself (a navigation within it)
 
 
 SEARCH = {
@@ -165,13 +166,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def classify(referrer: str | None, site_domain: str, utm_source: str | None = None) -> Source:
     """The source of a hit: utm_source when given, else its referrer; the site itself is no source."""
     host = _referrer_host(referrer[:MAX_REFERRER]) if referrer else None
-    if host is not None and _is_internal(host, _site(site_domain)):
+    internal = host is not None and _is_internal(host, _site(site_domain))
+    if internal:
         host = None
     utm = _CONTROL.sub("", utm_source).strip()[:MAX_UTM] if utm_source else ""
     if utm:
-        return Source(source=_utm_source(utm), referrer_host=host)
+        return Source(source=_utm_source(utm), referrer_host=host, internal=internal)
     if host is None:
-        return Source(source=DIRECT, referrer_host=None)
+        return Source(source=DIRECT, referrer_host=None, internal=internal)
     return Source(source=_source(host), referrer_host=host)
 
 

@@ -7,6 +7,11 @@ sessions still open (see `store.load_open_sessions`), so it does not split visit
 
 A session is found by the key of the id clients send back (`by_key`), or, for sessions the
 server named, by its visitor (`by_visitor`): a client that names its sessions is taken at its word.
+
+A leave ends a session, but the tracker sends one on every `pagehide`, and on an ordinary site
+every click on a link unloads the page. So a hit that comes from another page of the same site
+(`same_site`: its referrer is the site) within the timeout resumes the session it left; any
+other hit after a leave starts a new one.
 """
 
 from __future__ import annotations
@@ -66,19 +71,26 @@ class SessionBook:
     def __len__(self) -> int:
         return len(self.by_id)
 
-    def goes_on(self, session: Session, ts: int) -> bool:
-        """Whether a hit at `ts` continues the session rather than starting a new one."""
-        return session.ended is None and ts - session.last_seen <= self.timeout_ms
+    def goes_on(self, session: Session, ts: int, same_site: bool = False) -> bool:
+        """Whether a hit at `ts` continues the session rather than starting a new one.
 
-    def find_named(self, site_id: int, key: int, ts: int) -> Session | None:
+        A session that was left goes on only for a hit from another of the site's pages.
+        """
+        if ts - session.last_seen > self.timeout_ms:
+            return False
+        return session.ended is None or same_site
+
+    def find_named(self, site_id: int, key: int, ts: int, same_site: bool = False) -> Session | None:
         session = self.by_key.get(key)
-        if session is None or session.site_id != site_id or not self.goes_on(session, ts):
+        if session is None or session.site_id != site_id or not self.goes_on(session, ts, same_site):
             return None
         return session
 
-    def find_for_visitor(self, site_id: int, visitor_key: int, ts: int) -> Session | None:
+    def find_for_visitor(
+        self, site_id: int, visitor_key: int, ts: int, same_site: bool = False
+    ) -> Session | None:
         session = self.by_visitor.get((site_id, visitor_key))
-        if session is None or not self.goes_on(session, ts):
+        if session is None or not self.goes_on(session, ts, same_site):
             return None
         return session
 
@@ -125,7 +137,8 @@ class SessionBook:
             old.ended = old.last_seen
 
     def hit(self, session: Session, ts: int, now: int, *, event_id: int, pageview: bool) -> None:
-        """Count a hit of the session."""
+        """Count a hit of the session (which reopens it, if it was left)."""
+        session.ended = None
         if pageview:
             session.pageviews += 1
             recent = session.recent
@@ -145,11 +158,10 @@ class SessionBook:
         self._touch(session, now)
 
     def leave(self, session: Session, now: int) -> None:
-        """The visitor left: later hits start a new session; heartbeats may still come."""
+        """The visitor left: later hits start a new session unless they come from the site's
+        own pages (see the module docstring); heartbeats may still come."""
         if session.ended is None:
             session.ended = max(now, session.last_seen)
-        if self.by_visitor.get((session.site_id, session.visitor_key)) is session:
-            del self.by_visitor[(session.site_id, session.visitor_key)]
 
     def named(self, key: int) -> Session | None:
         """The session clients call by this key, open or recently ended (heartbeat, leave)."""

@@ -475,6 +475,24 @@ def test_leave_ends_the_session_and_the_next_hit_starts_another(env: Env, site: 
     )
 
 
+def test_after_a_leave_a_click_to_another_page_of_the_site_resumes_the_session(
+    env: Env, site: dict[str, Any]
+) -> None:
+    # The tracker sends a leave on every pagehide; on a site of plain pages each link click is one.
+    first = pageview(env.client, site["sid"], "/")
+    env.client.post("/analytics/leave", json={"session_id": first["session_id"]})
+    second = pageview(env.client, site["sid"], "/pricing", referrer=f"https://{site['domain']}/")
+    env.client.post("/analytics/leave", json={"session_id": second["session_id"]})
+    elsewhere = pageview(env.client, site["sid"], "/later", referrer="https://news.ycombinator.com/")
+
+    assert second["session_id"] == first["session_id"]
+    assert elsewhere["session_id"] != first["session_id"]
+    visits = rows(
+        env, "SELECT id, pageviews, ended_at IS NOT NULL, entry_path, exit_path FROM sessions ORDER BY id"
+    )
+    assert visits == [(1, 2, 1, "/", "/pricing"), (2, 1, 0, "/later", "/later")]
+
+
 def test_a_heartbeat_after_the_leave_still_counts(env: Env, site: dict[str, Any]) -> None:
     # The tracker sends the leave on pagehide, then its last heartbeat on visibilitychange.
     view = pageview(env.client, site["sid"], "/")

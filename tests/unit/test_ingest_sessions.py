@@ -100,3 +100,18 @@ def test_only_the_latest_pageviews_are_kept_for_heartbeats() -> None:
 
     assert session.recent == list(range(3, RECENT_PAGEVIEWS + 3))
     assert (session.pageviews, session.events) == (RECENT_PAGEVIEWS + 2, 1)
+
+
+def test_a_left_session_resumes_only_for_a_hit_from_the_sites_own_pages() -> None:
+    book = SessionBook(TIMEOUT)
+    session = start(book)
+    book.hit(session, T0, T0, event_id=1, pageview=True)
+    book.leave(session, T0 + MINUTE)
+
+    assert book.find_for_visitor(SITE, VISITOR, T0 + 2 * MINUTE) is None
+    assert book.find_for_visitor(SITE, VISITOR, T0 + 2 * MINUTE, same_site=True) is session
+    assert book.find_for_visitor(SITE, VISITOR, T0 + MINUTE + TIMEOUT + 1, same_site=True) is None
+
+    book.hit(session, T0 + 2 * MINUTE, T0 + 2 * MINUTE, event_id=2, pageview=True)
+    assert session.ended is None
+    assert book.find_for_visitor(SITE, VISITOR, T0 + 3 * MINUTE) is session

@@ -17,6 +17,7 @@ def source(name: str, host: str | None) -> Source:
 
 
 NONE = source(DIRECT, None)
+INTERNAL = Source(source=DIRECT, referrer_host=None, internal=True)  # a page of the site itself
 
 CASES = [
     # no referrer
@@ -105,11 +106,11 @@ CASES = [
     ("https://192.0.2.7:8080/admin", source("192.0.2.7", "192.0.2.7")),
     ("http://[2001:DB8::1]:8080/", source("[2001:db8::1]", "[2001:db8::1]")),
     # the site itself, its www. variant and its subdomains are no source
-    ("https://example.com/pricing", NONE),
-    ("https://www.example.com/", NONE),
-    ("https://blog.example.com/post", NONE),
-    ("https://EXAMPLE.COM:8443/", NONE),
-    ("https://example.com./", NONE),
+    ("https://example.com/pricing", INTERNAL),
+    ("https://www.example.com/", INTERNAL),
+    ("https://blog.example.com/post", INTERNAL),
+    ("https://EXAMPLE.COM:8443/", INTERNAL),
+    ("https://example.com./", INTERNAL),
     # uppercase, ports, user info, no scheme, protocol-relative
     ("HTTPS://WWW.GOOGLE.CO.UK:443/SEARCH", source("Google", "google.co.uk")),
     ("https://user:secret@other.org/", source("other.org", "other.org")),
@@ -152,7 +153,7 @@ def test_referrers(referrer: str | None, expected: Source) -> None:
     [
         ("https://t.co/x", "newsletter", source("newsletter", "t.co")),
         (None, "newsletter", source("newsletter", None)),
-        ("https://example.com/", "Spring Launch", source("Spring Launch", None)),
+        ("https://example.com/", "Spring Launch", Source(source="Spring Launch", referrer_host=None, internal=True)),
         (None, "  padded  ", source("padded", None)),
         (None, "x" * 500, source("x" * 100, None)),
         (None, "tab\there\x00\x1b", source("tabhere", None)),
@@ -178,14 +179,14 @@ def test_utm_source_takes_precedence(referrer: str | None, utm_source: str | Non
 @pytest.mark.parametrize(
     ("site_domain", "referrer", "expected"),
     [
-        ("www.example.com", "https://example.com/", NONE),
-        ("www.example.com", "https://shop.example.com/", NONE),
-        ("Example.com", "https://example.com/", NONE),
-        ("example.com:8000", "http://example.com:8000/", NONE),
+        ("www.example.com", "https://example.com/", INTERNAL),
+        ("www.example.com", "https://shop.example.com/", INTERNAL),
+        ("Example.com", "https://example.com/", INTERNAL),
+        ("example.com:8000", "http://example.com:8000/", INTERNAL),
         ("blog.example.com", "https://example.com/", source("example.com", "example.com")),
-        ("blog.example.com", "https://blog.example.com/", NONE),
+        ("blog.example.com", "https://blog.example.com/", INTERNAL),
         ("", "https://example.com/", source("example.com", "example.com")),
-        ("google.com", "https://www.google.com/", NONE),
+        ("google.com", "https://www.google.com/", INTERNAL),
     ],
 )
 def test_the_sites_own_domain(site_domain: str, referrer: str, expected: Source) -> None:
