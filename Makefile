@@ -23,6 +23,10 @@ $(VENV)/.test-deps: $(BIN)/almanac
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
+$(VENV)/.bench-deps: $(VENV)/.test-deps
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
+	touch $@
+
 $(VENV)/.binary-deps: $(BIN)/almanac
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[binary]'
 	touch $@
@@ -53,7 +57,7 @@ test: $(VENV)/.test-deps web ## the whole test suite: lint, types, unit, HTTP, p
 unit: $(VENV)/.test-deps web ## only the tests, no lint
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.test-deps web ## benchmarks under tests/bench (not part of the test suite; BENCH_ARGS="--duration 20")
+bench: $(VENV)/.bench-deps web ## benchmarks under tests/bench (not part of the test suite; BENCH_ARGS="--duration 20")
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
 bench-ingest: $(VENV)/.test-deps web ## the ingest benchmark alone: almanac serve vs bare granian under wrk (docs/BENCHMARKS.md)

@@ -4,7 +4,9 @@ Events are written in coalesced batches (`appliance.db.batch.Coalescer`): one jo
 every event gathered while the previous job committed, with one statement per kind of row.
 A session's row goes in the same job as its events, so after a crash every stored event
 has its session. Session rows are written from snapshots taken on the event loop when a job
-is built; jobs run in the order they were built, so a later snapshot always lands later.
+is built; jobs run in the order they were built, so a later snapshot always lands later:
+`ended_at` is written as it is (a session left and then resumed is open again), while
+counters and times only grow.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ SESSION_FIRST_COLUMNS = (
 _CHANGES = (
     "last_seen_at = max(last_seen_at, {last_seen}), duration = max(duration, {duration}), "
     "pageviews = max(pageviews, {pageviews}), events = max(events, {events}), "
-    "ended_at = coalesce({ended}, ended_at), entry_path = coalesce(entry_path, {entry}), "
+    "ended_at = {ended}, entry_path = coalesce(entry_path, {entry}), "
     "exit_path = coalesce({exit}, exit_path)"
 )
 UPSERT_SESSION = (

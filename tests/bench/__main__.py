@@ -10,11 +10,12 @@ import shlex
 import sys
 from collections.abc import Callable, Sequence
 
-from tests.bench import ingest
+from tests.bench import ingest, stats
 from tests.bench.options import Options
 
 BENCHMARKS: dict[str, Callable[[Options], bool]] = {
     "ingest": ingest.run,
+    "stats": stats.run,
 }
 
 
@@ -26,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of measured load (default 60)")
     parser.add_argument("--connections", type=int, default=64, help="keep-alive connections (default 64)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--events", type=int, default=1_000_000, help="stats: events to generate (1000000)")
+    parser.add_argument("--runs", type=int, default=50, help="stats: timed calls per endpoint (default 50)")
+    parser.add_argument("--quick", action="store_true", help="stats: without the page filter variant")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (data, logs, ids)")
     parser.add_argument("--work-dir", help="parent of the temp work directory (must be a disk, not tmpfs)")
     args = parser.parse_args(argv)
@@ -39,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         connections=args.connections,
         threads=args.threads,
         keep=args.keep,
+        events=args.events,
+        runs=args.runs,
+        quick=args.quick,
         work_dir=args.work_dir,
         command=shlex.join(["python", "-m", "tests.bench", *(argv if argv is not None else sys.argv[1:])]),
     )

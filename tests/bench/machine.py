@@ -95,8 +95,14 @@ def busy_processes(exclude: set[int], limit: int = 5) -> list[str]:
 
 def filesystem(path: Path) -> str:
     """The file system type of `path` (tmpfs would make fsync free and the benchmark meaningless)."""
-    run = subprocess.run(["stat", "-f", "-c", "%T", str(path)], capture_output=True, text=True, check=False)
-    return run.stdout.strip() or "unknown"
+    for command in (["findmnt", "-n", "-o", "FSTYPE", "-T"], ["stat", "-f", "-c", "%T"]):
+        try:
+            run = subprocess.run([*command, str(path)], capture_output=True, text=True, check=False)
+        except OSError:
+            continue
+        if run.returncode == 0 and run.stdout.strip():
+            return run.stdout.strip()
+    return "unknown"
 
 
 def revision(root: Path) -> str:

@@ -12,4 +12,7 @@ class Options:
     threads: int = 2  # wrk threads
     keep: bool = False  # keep the work directory (data, logs, acknowledged ids)
     work_dir: str | None = None  # where the temp work directory goes (a disk, not tmpfs)
+    events: int = 1_000_000  # stats: synthetic events to generate
+    runs: int = 50  # stats: timed calls per endpoint and variant
+    quick: bool = False  # stats: fewer variants (no page filter)
     command: str = "python -m tests.bench"

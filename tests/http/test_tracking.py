@@ -604,3 +604,13 @@ def test_routed_and_hot_paths_answer_alike(env: Env, route: str) -> None:
 
     assert answer(response) == error(404, "NOT_FOUND", "Session not found.")
     assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_resumed_session_is_open_again_in_the_database(env: Env, site: dict[str, Any]) -> None:
+    first = pageview(env.client, site["sid"], "/")
+    env.client.post("/analytics/leave", json={"session_id": first["session_id"]})
+    assert rows(env, "SELECT ended_at IS NOT NULL FROM sessions") == [(1,)]
+
+    pageview(env.client, site["sid"], "/next", referrer=f"https://{site['domain']}/")
+
+    assert rows(env, "SELECT pageviews, ended_at FROM sessions") == [(2, None)]

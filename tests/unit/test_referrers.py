@@ -153,7 +153,11 @@ def test_referrers(referrer: str | None, expected: Source) -> None:
     [
         ("https://t.co/x", "newsletter", source("newsletter", "t.co")),
         (None, "newsletter", source("newsletter", None)),
-        ("https://example.com/", "Spring Launch", Source(source="Spring Launch", referrer_host=None, internal=True)),
+        (
+            "https://example.com/",
+            "Spring Launch",
+            Source(source="Spring Launch", referrer_host=None, internal=True),
+        ),
         (None, "  padded  ", source("padded", None)),
         (None, "x" * 500, source("x" * 100, None)),
         (None, "tab\there\x00\x1b", source("tabhere", None)),
