@@ -122,6 +122,8 @@ def create_app(config: Config) -> Litestar:
                 js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
                 css_url=f"{DOCS_ASSETS}/swagger-ui.css",
                 standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+                # Litestar's default favicon comes from a CDN; the appliance must work offline.
+                favicon=f"<link rel='icon' type='image/png' href='{DOCS_ASSETS}/favicon-32x32.png'>",
             )
         ],
     )
