@@ -14,6 +14,7 @@ from appliance.goals import conversions, goals
 from appliance.goals.models import Conversion, Goal, GoalInput
 from appliance.http.analytics.websites import Ok
 from appliance.http.auth import Db, SiteDep, provide_caller, provide_site
+from appliance.http.goal_shape import GoalFields, goal_fields
 from appliance.stats import parse
 
 COUNTS_FROM_CREATION = (
@@ -43,34 +44,12 @@ Limit = Annotated[
 ]
 
 
-class GoalOut(msgspec.Struct, kw_only=True):
-    id: int
+class GoalOut(GoalFields, kw_only=True):
     website_id: int
-    name: str
-    type: str
-    match_type: str | None
-    match_value: str | None  # for duration and pages_per_session goals, the threshold as text
-    threshold: int | None
-    value: float | None
-    value_property: str | None
-    created_at: str | None
-    updated_at: str | None
 
     @classmethod
     def of(cls, goal: Goal) -> GoalOut:
-        return cls(
-            id=goal.id,
-            website_id=goal.site_id,
-            name=goal.name,
-            type=goal.type,
-            match_type=goal.match_type,
-            match_value=goal.match_value if goal.per_hit else str(goal.threshold),
-            threshold=goal.threshold,
-            value=goal.value,
-            value_property=goal.value_property,
-            created_at=iso(goal.created_at),
-            updated_at=iso(goal.updated_at),
-        )
+        return cls(website_id=goal.site_id, **goal_fields(goal))
 
 
 class GoalsEnvelope(msgspec.Struct, kw_only=True):

@@ -9,11 +9,12 @@ from litestar import Controller, delete, get, post, put
 from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from appliance.clock import iso, now_ms
+from appliance.clock import now_ms
 from appliance.goals import conversions, goals
 from appliance.goals.models import Goal, GoalInput
 from appliance.http.analytics.goals import COUNTS_FROM_CREATION
 from appliance.http.auth import Db, SiteDep, provide_caller, provide_site
+from appliance.http.goal_shape import GoalFields, goal_fields
 from appliance.stats import parse
 
 Period = Annotated[str | None, QueryParameter(description="today, 7d, 30d, 12mo or custom (default: 30d)")]
@@ -23,34 +24,12 @@ EndDate = Annotated[
 ]
 
 
-class GoalOut(msgspec.Struct, kw_only=True):
-    id: int
+class GoalOut(GoalFields, kw_only=True):
     site_id: int
-    name: str
-    type: str
-    match_type: str | None
-    match_value: str | None  # for duration and pages_per_session goals, the threshold as text
-    threshold: int | None
-    value: float | None
-    value_property: str | None
-    created_at: str | None
-    updated_at: str | None
 
     @classmethod
     def of(cls, goal: Goal) -> GoalOut:
-        return cls(
-            id=goal.id,
-            site_id=goal.site_id,
-            name=goal.name,
-            type=goal.type,
-            match_type=goal.match_type,
-            match_value=goal.match_value if goal.per_hit else str(goal.threshold),
-            threshold=goal.threshold,
-            value=goal.value,
-            value_property=goal.value_property,
-            created_at=iso(goal.created_at),
-            updated_at=iso(goal.updated_at),
-        )
+        return cls(site_id=goal.site_id, **goal_fields(goal))
 
 
 class GoalsEnvelope(msgspec.Struct, kw_only=True):
