@@ -44,7 +44,7 @@ class DatabaseConfig(_Section):
     synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
     busy_timeout_ms: NonNegative = 5000
     readers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 4
-    cache_size_mib: Positive = 64
+    cache_size_mib: Positive = 96  # all connections together: half the writer, half the readers
     max_batch: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 512
 
 

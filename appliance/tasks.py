@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from appliance.config import Config
+from appliance.db import upkeep
 from appliance.ingest.intake import Intake
 
 log = logging.getLogger("almanac.tasks")
@@ -28,11 +29,20 @@ class Task:
 
 def table(config: Config, intake: Intake) -> list[Task]:
     """Every background job of a running appliance."""
+
+    async def checkpoint_wal() -> None:
+        await upkeep.checkpoint_wal(intake.db)
+
+    async def optimize_planner() -> None:
+        await upkeep.optimize_planner(intake.db)
+
     return [
         Task("flush heartbeats", intake.flush_heartbeats, config.tracking.heartbeat_flush_seconds),
         Task("flush drop counts", intake.flush_drops, 10.0),
         Task("close idle sessions", intake.close_idle_sessions, 30.0),
         Task("rotate salts", intake.rotate_salts, 60.0),
+        Task("checkpoint the WAL", checkpoint_wal, 60.0),
+        Task("refresh planner statistics", optimize_planner, 3600.0),
     ]
 
 

@@ -4,6 +4,8 @@ Writes are plain functions `fn(conn) -> T` that run on the writer thread. The wr
 everything queued, runs each function inside its own SAVEPOINT of one transaction, commits
 once, then wakes every caller: what a caller was told is committed is on disk (group commit).
 A function that raises rolls back only its own savepoint; its caller gets the exception.
+Upkeep (WAL checkpoints, planner statistics) also runs on the writer thread, between group
+commits and outside any transaction, so it never races a write of ours.
 
 Reads go through read-only aiosqlite connections. The writer is a thread of its own rather
 than an aiosqlite connection because a batch must run many statements as one unit without
@@ -13,6 +15,7 @@ a thread hop per statement.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -26,7 +29,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from appliance.config import DatabaseConfig
-from appliance.db import migrations
+from appliance.db import migrations, upkeep
 from appliance.db.connection import open_connection, pragmas
 
 T = TypeVar("T")
@@ -40,6 +43,7 @@ class _Job:
     fn: WriteFn
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    bare: bool = False  # upkeep: runs alone, outside a transaction
 
 
 def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
@@ -69,13 +73,15 @@ class Writer:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
-    def submit(self, fn: WriteFn) -> asyncio.Future[Any]:
+    def submit(self, fn: WriteFn, *, bare: bool = False) -> asyncio.Future[Any]:
+        """Queue `fn(conn)`: in the next group commit, or with `bare` alone after it, outside
+        any transaction (for statements that cannot run in one, such as a WAL checkpoint)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         if not self._thread.is_alive():
             future.set_exception(RuntimeError("the database writer is stopped"))
             return future
-        self._queue.put(_Job(fn, future, loop))
+        self._queue.put(_Job(fn, future, loop, bare))
         return future
 
     def stop(self) -> None:
@@ -110,6 +116,23 @@ class Writer:
                 self._commit(batch)
 
     def _commit(self, batch: list[_Job]) -> None:
+        writes = [job for job in batch if not job.bare]
+        if writes:
+            self._group_commit(writes)
+        for job in batch:
+            if job.bare:
+                self._run_bare(job)
+
+    def _run_bare(self, job: _Job) -> None:
+        try:
+            ok, value = True, job.fn(self._conn)
+        except BaseException as exc:  # the caller gets it; the writer goes on
+            ok, value = False, exc
+        if self._conn.in_transaction:  # a bare job must not leave one open for the next batch
+            self._conn.execute("ROLLBACK")
+        job.loop.call_soon_threadsafe(_settle, job.future, ok, value)
+
+    def _group_commit(self, batch: list[_Job]) -> None:
         conn = self._conn
         outcomes: list[tuple[bool, Any]] = []
         try:
@@ -148,10 +171,12 @@ class Database:
         self._all_readers: list[aiosqlite.Connection] = []
 
     async def open(self, *, data_dir: Path | None = None) -> list[migrations.Migration]:
-        """Migrate, start the writer, open the readers. Returns the migrations applied."""
+        """Migrate, refresh the planner's statistics, start the writer, open the readers. Returns the
+        migrations applied."""
         conn = await asyncio.to_thread(open_connection, self.path, self.config)
         try:
             applied = await asyncio.to_thread(migrations.migrate, conn, data_dir)
+            await asyncio.to_thread(upkeep.optimize, conn)
         except BaseException:
             conn.close()
             raise
@@ -161,7 +186,7 @@ class Database:
         for _ in range(self.config.readers):
             reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
             reader.row_factory = sqlite3.Row
-            for statement in pragmas(self.config):
+            for statement in pragmas(self.config, reader=True):
                 await reader.execute(statement)
             self._all_readers.append(reader)
             self._readers.put_nowait(reader)
@@ -180,6 +205,8 @@ class Database:
     @staticmethod
     def _checkpoint_and_close(conn: sqlite3.Connection) -> None:
         try:
+            with contextlib.suppress(sqlite3.Error):  # statistics are a nicety; the checkpoint is not
+                conn.execute("PRAGMA optimize")  # as SQLite advises before closing a connection
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
@@ -193,6 +220,11 @@ class Database:
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` in the next group commit and return its result once committed."""
         result: T = await self.writer.submit(fn)
+        return result
+
+    async def upkeep(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(conn)` on the writer's connection between group commits, outside a transaction."""
+        result: T = await self.writer.submit(fn, bare=True)
         return result
 
     @asynccontextmanager

@@ -37,7 +37,7 @@ def test_defaults() -> None:
             "synchronous": "FULL",
             "busy_timeout_ms": 5000,
             "readers": 4,
-            "cache_size_mib": 64,
+            "cache_size_mib": 96,
             "max_batch": 512,
         },
         "auth": {"session_days": 30, "invitation_days": 7},
