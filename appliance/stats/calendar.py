@@ -8,6 +8,7 @@ midnight. Weeks start on Monday.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -66,8 +67,22 @@ def period(first: date, last: date, tz: tzinfo) -> Period:
     return Period(first=first, last=last, start=day_start(first, tz), end=day_start(last + ONE_DAY, tz))
 
 
+def rolling(now: int, hours: int, tz: tzinfo) -> Period:
+    """The `hours` hours up to and including the instant `now`, wherever local days begin."""
+    end = now + 1  # `end` is exclusive: a hit stamped at this very millisecond counts
+    return _rolling(end - hours * HOUR_MS, end, tz)
+
+
+def _rolling(start: int, end: int, tz: tzinfo) -> Period:
+    first, last = local(start, tz).date(), local(end - 1, tz).date()
+    return Period(first=first, last=last, start=start, end=end, rolling=True)
+
+
 def previous(current: Period, tz: tzinfo) -> Period:
-    """As many local days as `current` has, ending the day before it starts."""
+    """As many local days as `current` has, ending the day before it starts; for a rolling
+    period, as many hours, ending where it starts."""
+    if current.rolling:
+        return _rolling(2 * current.start - current.end, current.start, tz)
     return period(current.first - timedelta(days=current.days), current.first - ONE_DAY, tz)
 
 
@@ -82,7 +97,8 @@ def buckets(span: Period, interval: Interval, tz: tzinfo) -> list[Bucket]:
 
     Keys are local: `YYYY-MM-DD` for a day, for the Monday of a week and for the 1st of a month;
     `YYYY-MM-DDTHH:MM:SS+HH:MM` for an hour (the offset tells apart the two 01:00 of a night
-    that sets clocks back; the hour a night skips does not exist and has no bucket).
+    that sets clocks back; the hour a night skips does not exist and has no bucket). A rolling
+    period cuts its first and last buckets, hours included, which keep their own keys.
     """
     if interval == "hour":
         return _hours(span, tz)
@@ -113,10 +129,14 @@ def _hours(span: Period, tz: tzinfo) -> list[Bucket]:
         else:
             instants.extend(_clock_hours(day, start, end, tz))
         day += ONE_DAY
-    bounds = [*instants, span.end]
+    # Each bucket keeps the key of its hour; the first is cut to start where the period does.
+    first = bisect.bisect_right(instants, span.start) - 1
+    starts = [span.start] + [ms for ms in instants[first + 1 :] if ms < span.end]
+    keys = [instants[first], *starts[1:]]
+    bounds = [*starts, span.end]
     return [
-        Bucket(local(ms, tz).isoformat(timespec="seconds"), ms, bounds[i + 1])
-        for i, ms in enumerate(instants)
+        Bucket(local(key, tz).isoformat(timespec="seconds"), bounds[i], bounds[i + 1])
+        for i, key in enumerate(keys)
     ]
 
 

@@ -79,11 +79,12 @@ def _checked(first: date, last: date, tz: tzinfo) -> Period:
 def named_period(
     name: str | None, start_date: str | None, end_date: str | None, tz: tzinfo, now: int
 ) -> Period:
-    """Spec 000's `period`: the local days it names, ending today in `tz`.
+    """Spec 000's `period`: the local days it names, ending today in `tz`, or the last 24 hours.
 
-    `today`; `7d` and `30d`, the last 7 or 30 days including today; `12mo`, this calendar month
-    and the 11 before it (from the 1st of that month to today); `custom`, `start_date` to
-    `end_date`. Without `period`, both dates mean custom and no date means 30d.
+    `today`; `24h` (an extension), the 24 hours up to `now`, not aligned to local days; `7d` and
+    `30d`, the last 7 or 30 days including today; `12mo`, this calendar month and the 11 before
+    it (from the 1st of that month to today); `custom`, `start_date` to `end_date`. Without
+    `period`, both dates mean custom and no date means 30d.
     """
     if name is None or name == "":
         name = "custom" if start_date or end_date else DEFAULT_PERIOD
@@ -92,6 +93,8 @@ def named_period(
     if name != "custom":
         if start_date or end_date:
             raise Invalid.field("period", "The start_date and end_date fields go with period=custom only.")
+        if name == "24h":
+            return calendar.rolling(now, 24, tz)
         last = calendar.today(now, tz)
         if name == "12mo":
             return calendar.period(calendar.add_months(last, -11), last, tz)
@@ -177,8 +180,8 @@ def interval(name: str | None, span: Period, default: Interval = "day") -> Inter
 
 
 def default_interval(span: Period) -> Interval:
-    """Hours for a single day, months beyond 92 days, days otherwise."""
-    if span.days == 1:
+    """Hours for a single day or a rolling period, months beyond 92 days, days otherwise."""
+    if span.days == 1 or span.rolling:
         return "hour"
     return "month" if span.days > 92 else "day"
 

@@ -1,4 +1,4 @@
-"""A stats question as a value: which site, which local days, which filters, what to count.
+"""A stats question as a value: which site, which local days or hours, which filters, what to count.
 
 Both surfaces parse their parameters into a `Query` (`appliance.stats.parse`); the functions of
 this package answer it. A Query is frozen and hashable, so it can also key a cache.
@@ -51,7 +51,8 @@ Metric = Literal[
 Interval = Literal["hour", "day", "week", "month"]
 INTERVALS: tuple[Interval, ...] = get_args(Interval)
 
-PeriodName = Literal["today", "7d", "30d", "12mo", "custom"]
+# `24h` is an extension to spec 000's periods: the rolling 24 hours up to now.
+PeriodName = Literal["today", "24h", "7d", "30d", "12mo", "custom"]
 PERIODS: tuple[PeriodName, ...] = get_args(PeriodName)
 
 
@@ -64,26 +65,35 @@ class Filter(msgspec.Struct, frozen=True):
 
 
 class Period(msgspec.Struct, frozen=True, kw_only=True):
-    """Whole local days `first`..`last` (inclusive), and the UTC instants that bound them.
+    """The UTC instants [`start`, `end`) that a query counts, and the local days they fall on.
 
-    `start` is the first instant of `first` in the query's time zone and `end` the first instant
-    after `last` (exclusive), in epoch milliseconds: a day of 23 or 25 hours is 23 or 25 hours here.
+    Most periods are whole local days `first`..`last` (inclusive): `start` is the first instant
+    of `first` in the query's time zone and `end` the first instant after `last` (exclusive), in
+    epoch milliseconds, so a day of 23 or 25 hours is 23 or 25 hours here.
+
+    A `rolling` period (`24h`) is a run of instants that need not begin or end at a local
+    midnight: `first` and `last` are then the local days that its first and last instants fall
+    on, and only `start` and `end` bound it. Code that reads per-day data (such as daily rollups)
+    can answer a period by whole days only when `rolling` is false.
     """
 
     first: date
     last: date
     start: int
     end: int
+    rolling: bool = False
 
     @property
     def days(self) -> int:
+        """How many local days the period touches (first..last)."""
         return (self.last - self.first).days + 1
 
 
 class Query(msgspec.Struct, frozen=True, kw_only=True):
     """What to count, where and how.
 
-    `previous` is the period of as many local days just before `period`, for comparisons.
+    `previous` is the period of as many local days (for a rolling period, as many hours) just
+    before `period`, for comparisons.
     `dimension` and `metrics` shape a breakdown (the first metric orders its rows); `interval`
     shapes a timeseries; `page` and `per_page` cut a breakdown into pages.
     """

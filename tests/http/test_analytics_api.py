@@ -504,7 +504,7 @@ def test_a_half_hour_zone_splits_days_at_its_own_midnight(env: Env, owner: Any) 
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
-        ("period=fortnight", {"period": ["The period must be one of: today, 7d, 30d, 12mo, custom."]}),
+        ("period=fortnight", {"period": ["The period must be one of: today, 24h, 7d, 30d, 12mo, custom."]}),
         (
             "period=custom&start_date=2026-03-28",
             {"end_date": ["The end_date field is required when period is custom."]},
@@ -553,3 +553,52 @@ def test_timeseries_refuses_an_unknown_interval(env: Env, owner: Any, site: dict
             "errors": {"interval": ["The interval must be one of: hour, day, week, month."]},
         },
     )
+
+
+def test_24h_counts_each_visitor_of_the_last_24_hours_once_and_compares_with_the_24_before(
+    env: Env, owner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = env.site(owner, "day.example.com", timezone="Europe/London")
+    populate(
+        env,
+        site,
+        [
+            pageview("/", at="2026-03-28T12:30:00Z", visitor=9, session=9),  # exactly 24 h ago: before
+            # Visitor 1 in five different hours: one visitor, though five hourly counts.
+            pageview("/", at="2026-03-28T12:30:00.001Z", visitor=1, session=1),
+            pageview("/a", at="2026-03-28T18:00:00Z", visitor=1, session=2),
+            pageview("/b", at="2026-03-29T00:30:00Z", visitor=1, session=3),
+            pageview("/c", at="2026-03-29T09:00:00Z", visitor=1, session=4),
+            pageview("/d", at="2026-03-29T12:10:00Z", visitor=1, session=5),
+            pageview("/", at="2026-03-29T12:30:00Z", visitor=2, session=6),  # now counts
+            pageview("/", at="2026-03-29T12:30:00.001Z", visitor=3, session=7),  # after now
+        ],
+    )
+    monkeypatch.setattr("appliance.clock.now_ms", lambda: 1774787400000)  # 2026-03-29T12:30:00Z
+
+    overview = get(env, owner, site, "overview", "period=24h")
+    series = get(env, owner, site, "timeseries", "period=24h")
+
+    assert overview == {
+        "data": {
+            "pageviews": 6,
+            "unique_visitors": 2,
+            "sessions": 6,
+            "bounce_rate": 100.0,
+            "avg_session_duration": 0,
+            "events": 0,
+            "goals": 0,
+        },
+        "comparison": {"pageviews_change": 500.0, "visitors_change": 100.0, "bounce_rate_change": 0.0},
+        "period": {"start_date": "2026-03-28", "end_date": "2026-03-29"},
+    }
+    assert series["interval"] == "hour"
+    assert len(series["data"]) == 25  # 12:30 to 12:30 GMT: two cut hours, the skipped 01:00 BST
+    assert {p["date"]: p["visitors"] for p in series["data"] if p["visitors"]} == {
+        "2026-03-28T12:00:00+00:00": 1,
+        "2026-03-28T18:00:00+00:00": 1,
+        "2026-03-29T00:00:00+00:00": 1,
+        "2026-03-29T10:00:00+01:00": 1,
+        "2026-03-29T13:00:00+01:00": 2,
+    }
+    assert sum(p["visitors"] for p in series["data"]) == 6  # what summing the hours would claim

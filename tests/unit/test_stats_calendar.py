@@ -76,6 +76,59 @@ def test_the_previous_period_is_as_many_days_just_before() -> None:
     assert (before.first, before.last, before.end) == (date(2026, 3, 16), date(2026, 3, 22), span.start)
 
 
+def test_24h_is_the_24_hours_up_to_now_and_the_24_before_wherever_days_begin() -> None:
+    now = ms("2026-03-29T12:30:00Z")  # 13:30 BST, the day the clocks went forward in London
+
+    span = parse.named_period("24h", None, None, LONDON, now)
+    before = calendar.previous(span, LONDON)
+
+    assert (span.first, span.last, span.start, span.end, span.rolling) == (
+        date(2026, 3, 28),
+        date(2026, 3, 29),
+        now + 1 - 24 * HOUR,
+        now + 1,  # exclusive: a hit stamped at `now` counts
+        True,
+    )
+    assert (before.first, before.last, before.start, before.end, before.rolling) == (
+        date(2026, 3, 27),
+        date(2026, 3, 28),
+        span.start - 24 * HOUR,
+        span.start,
+        True,
+    )
+    assert parse.default_interval(span) == "hour"
+
+
+def test_the_hour_buckets_of_24h_cut_the_first_and_last_hour_and_keep_their_keys() -> None:
+    span = parse.named_period("24h", None, None, LONDON, ms("2026-03-29T12:30:00Z"))
+
+    found = calendar.buckets(span, "hour", LONDON)
+    days = calendar.buckets(span, "day", LONDON)
+
+    # 12:30 GMT on the 28th to 13:30 BST on the 29th: 24 hours, 25 buckets (the 01:00 skipped).
+    assert len(found) == 25
+    assert (found[0].key, found[0].start, found[0].end) == (
+        "2026-03-28T12:00:00+00:00",
+        span.start,
+        ms("2026-03-28T13:00:00Z"),
+    )
+    assert [b.key for b in found[11:14]] == [
+        "2026-03-28T23:00:00+00:00",
+        "2026-03-29T00:00:00+00:00",
+        "2026-03-29T02:00:00+01:00",
+    ]
+    assert (found[-1].key, found[-1].start, found[-1].end) == (
+        "2026-03-29T13:00:00+01:00",
+        ms("2026-03-29T12:00:00Z"),
+        span.end,
+    )
+    assert all(a.end == b.start for a, b in pairwise(found))
+    assert [(b.key, b.start, b.end) for b in days] == [
+        ("2026-03-28", span.start, ms("2026-03-29T00:00:00Z")),
+        ("2026-03-29", ms("2026-03-29T00:00:00Z"), span.end),
+    ]
+
+
 def test_spec_004_dates_default_to_the_seven_days_up_to_today() -> None:
     now = ms("2026-01-28T12:00:00Z")
 

@@ -94,7 +94,7 @@ def test_a_selection_joins_sessions_only_for_session_filters() -> None:
 @pytest.mark.parametrize(
     ("args", "errors"),
     [
-        (("week", None, None), {"period": ["The period must be one of: today, 7d, 30d, 12mo, custom."]}),
+        (("week", None, None), {"period": ["The period must be one of: today, 24h, 7d, 30d, 12mo, custom."]}),
         (
             ("custom", None, None),
             {

@@ -50,7 +50,10 @@ FILTERS_HELP = (
 
 Period = Annotated[
     str | None,
-    QueryParameter(description="today, 7d, 30d (the default), 12mo or custom, in the site's time zone"),
+    QueryParameter(
+        description="today, 7d, 30d (the default), 12mo or custom: local days in the site's time zone; "
+        "or 24h (extension): the 24 hours up to now, compared with the 24 hours before, by hour"
+    ),
 ]
 StartDate = Annotated[
     str | None, QueryParameter(description="First local day (YYYY-MM-DD), with period=custom")

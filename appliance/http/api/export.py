@@ -48,7 +48,8 @@ class ExportController(Controller):
             ),
         ] = None,
         period: Annotated[
-            str | None, QueryParameter(description="today, 7d, 30d, 12mo or custom (default: 30d)")
+            str | None,
+            QueryParameter(description="today, 24h (extension), 7d, 30d, 12mo or custom (default: 30d)"),
         ] = None,
         start_date: Annotated[
             str | None, QueryParameter(description="YYYY-MM-DD, for a custom period")

@@ -17,7 +17,9 @@ from appliance.http.auth import Db, SiteDep, provide_caller, provide_site
 from appliance.http.goal_shape import GoalFields, goal_fields
 from appliance.stats import parse
 
-Period = Annotated[str | None, QueryParameter(description="today, 7d, 30d, 12mo or custom (default: 30d)")]
+Period = Annotated[
+    str | None, QueryParameter(description="today, 24h (extension), 7d, 30d, 12mo or custom (default: 30d)")
+]
 StartDate = Annotated[str | None, QueryParameter(description="Start date (YYYY-MM-DD), for a custom period")]
 EndDate = Annotated[
     str | None, QueryParameter(description="End date (YYYY-MM-DD, inclusive), for a custom period")

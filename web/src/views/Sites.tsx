@@ -1,44 +1,22 @@
 // The list of sites (visitors of the last 24 hours, with a sparkline), and adding a site.
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
-import { api, type Site, type Timeseries } from "../api";
+import { api, type Overview, type Site, type Timeseries } from "../api";
 import { Sparkline } from "../components/Sparkline";
 import { Empty, ErrorNote, Field, Loading } from "../components/ui";
-import { addDays, browserTimeZone, compact, exact, timeZones, today } from "../format";
+import { browserTimeZone, compact, exact, timeZones } from "../format";
 import { useAction, useFetch, useTitle } from "../hooks";
 import { navigate } from "../router";
 
-/** The current hour in a time zone, as the start of an hourly bucket key: 2026-03-01T14. */
-function hourKey(timeZone: string): string {
-  try {
-    const parts = new Intl.DateTimeFormat("en-CA", {
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      hourCycle: "h23",
-      timeZone,
-    }).formatToParts(new Date());
-    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-    return `${get("year")}-${get("month")}-${get("day")}T${get("hour")}`;
-  } catch {
-    return new Date().toISOString().slice(0, 13);
-  }
-}
-
-/** The hourly buckets of the last 24 hours (up to and including the current hour). */
-export function last24Hours(series: Timeseries, timeZone: string): number[] {
-  const now = hourKey(timeZone);
-  const hours = series.data.filter((b) => b.date.replace(" ", "T").slice(0, 13) <= now);
-  return hours.slice(-24).map((b) => b.visitors);
-}
-
 function SiteCard({ site }: { site: Site }) {
-  const end = today(site.timezone);
-  const path = `/api/sites/${site.id}/analytics/timeseries?period=custom&start_date=${addDays(end, -1)}&end_date=${end}&interval=hour`;
-  const { data, error } = useFetch<Timeseries>(path);
-  const hours = data ? last24Hours(data, site.timezone) : [];
-  const total = hours.reduce((sum, n) => sum + n, 0);
+  // period=24h: the 24 hours up to now. The overview counts each visitor once; the timeseries
+  // gives the sparkline's hours (the first and last cut to the window).
+  const base = `/api/sites/${site.id}/analytics`;
+  const overview = useFetch<Overview>(`${base}/overview?period=24h`);
+  const series = useFetch<Timeseries>(`${base}/timeseries?period=24h&interval=hour`);
+  const error = overview.error ?? series.error;
+  const total = overview.data?.data.unique_visitors ?? 0;
+  const hours = series.data ? series.data.data.map((b) => b.visitors) : [];
   return (
     <li class="card site-card">
       <a class="site-link" href={`/sites/${site.id}`}>
@@ -50,12 +28,12 @@ function SiteCard({ site }: { site: Site }) {
           <span class="muted" title={error}>
             Numbers unavailable
           </span>
-        ) : !data ? (
+        ) : !overview.data || !series.data ? (
           <span class="muted">Loading…</span>
         ) : (
           <>
-            <span class="site-visitors" title={`${exact(total)} visitors in the last 24 hours (summed per hour)`}>
-              <strong>{compact(total)}</strong> visitors, last 24 h
+            <span class="site-visitors" title={`${exact(total)} unique visitors in the last 24 hours`}>
+              <strong>{compact(total)}</strong> visitors, last{"\u00a0"}24{"\u00a0"}h
             </span>
             <Sparkline values={hours} label={`Visitors per hour over the last 24 hours on ${site.name}`} />
           </>
