@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from httpx import Response
 from litestar.testing import TestClient
 
 from appliance.accounts import credentials, secrets, users
@@ -179,3 +180,10 @@ def flush_tracking(client: TestClient[Any]) -> None:
 def rows(env: Env, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     """The rows of a query on the appliance's database, as plain tuples."""
     return [tuple(row) for row in env.conn.execute(sql, params).fetchall()]
+
+
+def cookie_attributes(response: Response, name: str) -> tuple[str, set[str]]:
+    """The value and the attributes (lower case) of the Set-Cookie header for `name`."""
+    [header] = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
+    first, *attributes = (part.strip() for part in header.split(";"))
+    return first.partition("=")[2], {a.lower() for a in attributes}

@@ -39,6 +39,13 @@ class NewToken(msgspec.Struct, frozen=True, kw_only=True):
     info: ApiToken
 
 
+class NewSession(msgspec.Struct, frozen=True, kw_only=True):
+    """A dashboard session as created: its cookie secret (stored only as a hash) and CSRF token."""
+
+    secret: str
+    csrf_token: str
+
+
 class Caller(msgspec.Struct, frozen=True, kw_only=True):
     """Who is making a request, and through which credential."""
 

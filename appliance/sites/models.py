@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from appliance.accounts.models import NewToken, User
+from appliance.accounts.models import NewSession, NewToken, User
 
 Role = Literal["owner", "admin", "viewer"]
 ROLES: tuple[Role, ...] = ("owner", "admin", "viewer")
@@ -112,9 +112,11 @@ class InvitationPreview(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Acceptance(msgspec.Struct, frozen=True, kw_only=True):
-    """An accepted invitation: the member's role now, and the API token of a new account."""
+    """An accepted invitation: the member's role now, and how a new account is signed in:
+    an API token or a dashboard session (neither for someone who was signed in already)."""
 
     site_id: int
     role: Role
     user: User
     token: NewToken | None = None
+    session: NewSession | None = None

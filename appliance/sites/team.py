@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+import msgspec
+
 from appliance.accounts import credentials, secrets, users
-from appliance.accounts.models import User
+from appliance.accounts.models import NewSession, User
 from appliance.clock import now_ms
 from appliance.db import Database
 from appliance.errors import Forbidden, Invalid, NotFound, Unauthenticated
@@ -200,13 +202,22 @@ def _join(conn: sqlite3.Connection, invitation: Invitation, user_id: int) -> Rol
 
 
 async def accept_invitation(
-    db: Database, token: str, caller: User | None, *, name: str = "", password: str = ""
+    db: Database,
+    token: str,
+    caller: User | None,
+    *,
+    name: str = "",
+    password: str = "",
+    session_days: int | None = None,
 ) -> Acceptance:
-    """Join the site an invitation is for; returns the membership and, for a new account, its API token.
+    """Join the site an invitation is for; returns the membership and, for a new account, how it
+    is signed in.
 
     A signed-in caller joins if their email is the invited one (Forbidden otherwise). An
     anonymous caller creates the account with the invited email, `name` and `password`,
-    unless an account with that email exists: then they must sign in (Unauthenticated).
+    unless an account with that email exists: then they must sign in (Unauthenticated). The new
+    account is signed in, in the same transaction, with a dashboard session of `session_days`
+    days, or with an API token when `session_days` is None.
     An unknown, expired or accepted token is NotFound. Someone who is already a member
     keeps the higher of their role and the invited one; the invitation is consumed.
     """
@@ -244,8 +255,12 @@ async def accept_invitation(
             )
         new_user = users.insert_user(conn, email=invitation.email, name=name, password_hash=password_hash)
         role = _join(conn, invitation, new_user.id)
+        accepted = Acceptance(site_id=invitation.site_id, role=role, user=new_user)
+        if session_days is not None:
+            secret, csrf = credentials.insert_login_session(conn, new_user.id, session_days)
+            return msgspec.structs.replace(accepted, session=NewSession(secret=secret, csrf_token=csrf))
         new_token = credentials.insert_token(conn, new_user.id, "invitation")
-        return Acceptance(site_id=invitation.site_id, role=role, user=new_user, token=new_token)
+        return msgspec.structs.replace(accepted, token=new_token)
 
     return await db.write(sign_up)
 

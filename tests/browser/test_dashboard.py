@@ -300,9 +300,26 @@ def test_create_a_site_copy_the_snippet_and_see_the_first_pageview(
     expect(waiting).to_contain_text("Pageviews are arriving")
     shoot(dashboard, "setup-received")
 
+    # A returning visitor, tracked server-side in three different hours: one visitor, not three.
+    now = int(time.time() * 1000)
+    for hours_ago in (5, 3, 1):
+        answer = server.server.client.post(
+            "/analytics/track",
+            json={
+                "key": site["sid"],
+                "path": "/again",
+                "visitor_id": "returning-visitor",
+                "timestamp": now - hours_ago * 3_600_000,
+            },
+            headers={"Authorization": f"Bearer {server.token}"},
+        )
+        assert answer.status_code in (200, 201, 202), answer.text
+    server.events(site_id, 4)
+
     open_view(dashboard, server, "/sites")
     card = dashboard.locator(".site-card", has_text="First site")
-    expect(card.locator(".site-visitors strong")).to_have_text("1")
+    expect(card.locator(".site-visitors strong")).to_have_text("2")
+    assert api(server, f"/api/sites/{site_id}/analytics/overview?period=24h")["data"]["unique_visitors"] == 2
     expect(card.locator("svg.sparkline polyline")).to_have_count(2)
     shoot(dashboard, "sites", dark=True)
 
@@ -461,6 +478,17 @@ def test_invite_a_team_member_who_accepts(
     invitee.get_by_role("button", name="Create account and join").click()
     invitee.wait_for_url(f"{server.url}/sites/{site_id}")
     expect(invitee.get_by_role("heading", name="team.test")).to_be_visible()
+    # Signed in by the accept answer's cookie session, as a sign-in would be: no API token made.
+    cookies = {c["name"]: c for c in context.cookies()}
+    assert (cookies["almanac_session"]["httpOnly"], cookies["almanac_session"]["sameSite"]) == (
+        True,
+        "Strict",
+    )
+    new_tokens = server.rows(
+        "SELECT t.id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = ?",
+        "new.member@example.com",
+    )
+    assert new_tokens == []
     context.close()
 
     dashboard.reload()

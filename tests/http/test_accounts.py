@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 
 from appliance.accounts import secrets
 from appliance.server import create_app
-from tests.support import API_TOKEN, ISO_TIME, PASSWORD, Env, user_json
+from tests.support import API_TOKEN, ISO_TIME, PASSWORD, Env, cookie_attributes, user_json
 from tests.support import test_config as config_on
 
 CREDENTIALS_DO_NOT_MATCH = {"message": "These credentials do not match our records."}
@@ -269,13 +269,6 @@ def test_a_user_cannot_revoke_another_users_token(env: Env) -> None:
 
 
 # The dashboard's cookie session
-
-
-def cookie_attributes(response: Response, name: str) -> tuple[str, set[str]]:
-    """The value and the attributes (lower case) of the Set-Cookie header for `name`."""
-    [header] = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
-    first, *attributes = (part.strip() for part in header.split(";"))
-    return first.partition("=")[2], {a.lower() for a in attributes}
 
 
 def test_cookie_login(env: Env) -> None:

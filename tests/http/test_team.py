@@ -12,7 +12,7 @@ from appliance.clock import iso, now_ms
 from appliance.server import create_app
 from appliance.sites.team import DAY_MS
 from tests import support
-from tests.support import PASSWORD, Env
+from tests.support import PASSWORD, Env, cookie_attributes
 
 INVALID = "The given data was invalid."
 FAR_FUTURE = 4_102_444_800_000  # 2100-01-01T00:00:00Z
@@ -309,6 +309,47 @@ def test_newcomer_accepts_by_creating_an_account(env: Env) -> None:
     login = env.client.post("/api/login", json={"email": "new@example.com", "password": "a long password"})
     assert login.status_code == 200
     assert env.client.post(f"/api/invitations/{token}/accept", json={}, headers=headers).status_code == 404
+
+
+def test_newcomer_who_asks_to_be_remembered_gets_the_cookie_session_and_no_token(env: Env) -> None:
+    owner = env.user("owner@example.com")
+    site = env.site(owner)
+    token = invite(env, site["id"], owner, "new@example.com", "viewer")["token"]
+    tokens_before = support.rows(env, "SELECT count(*) FROM api_tokens")
+
+    response = env.client.post(
+        f"/api/invitations/{token}/accept",
+        json={"name": "Newcomer", "password": "a long password", "remember": True},
+    )
+
+    assert response.status_code == 200
+    answer = response.json()
+    user = answer["user"]
+    assert answer == {
+        "site_id": site["id"],
+        "role": "viewer",
+        "token_type": "Cookie",
+        "csrf_token": answer["csrf_token"],
+        "user": {
+            "id": user["id"],
+            "name": "Newcomer",
+            "email": "new@example.com",
+            "is_admin": False,
+            "created_at": user["created_at"],
+        },
+    }
+    session, session_attributes = cookie_attributes(response, "almanac_session")
+    csrf, csrf_attributes = cookie_attributes(response, "almanac_csrf")
+    assert session.startswith("als_")
+    assert session_attributes == {"httponly", "samesite=strict", "path=/", "max-age=2592000"}
+    assert (csrf, csrf_attributes) == (answer["csrf_token"], {"samesite=strict", "path=/", "max-age=2592000"})
+    assert support.rows(env, "SELECT count(*) FROM api_tokens") == tokens_before
+    # The client now holds the session cookie: signed in, and writes need the CSRF token.
+    assert env.client.get("/api/user").json() == {"user": user}
+    assert [s["id"] for s in env.client.get("/api/sites").json()["sites"]] == [site["id"]]
+    assert env.client.post("/api/user/tokens", json={"name": "x"}).status_code == 403
+    created = env.client.post("/api/user/tokens", json={"name": "x"}, headers={"X-CSRF-Token": csrf})
+    assert created.status_code == 201
 
 
 @pytest.mark.parametrize(

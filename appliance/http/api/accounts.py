@@ -10,6 +10,7 @@ from litestar.di import Provide
 from litestar.params import FromPath, JSONBody
 
 from appliance.accounts import credentials, users
+from appliance.accounts.models import NewSession
 from appliance.clock import iso
 from appliance.config import Config
 from appliance.errors import Invalid, Unauthenticated
@@ -31,6 +32,34 @@ def _is_https(request: Request[Any, Any, Any], state: State) -> bool:
     return proxies.is_https(request.scope)
 
 
+def session_cookies(request: Request[Any, Any, Any], state: State, session: NewSession) -> list[Cookie]:
+    """The cookies of a new dashboard session: the HttpOnly, SameSite=Strict session itself, and the
+    CSRF token that script reads and echoes in `X-CSRF-Token`. Secure when the request came over HTTPS."""
+    config: Config = state.config
+    secure = _is_https(request, state)
+    max_age = config.auth.session_days * 86_400
+    return [
+        Cookie(
+            key=SESSION_COOKIE,
+            value=session.secret,
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            path="/",
+            max_age=max_age,
+        ),
+        Cookie(
+            key=CSRF_COOKIE,
+            value=session.csrf_token,
+            httponly=False,
+            samesite="strict",
+            secure=secure,
+            path="/",
+            max_age=max_age,
+        ),
+    ]
+
+
 class AccountController(Controller):
     path = "/"
     tags = ["Account"]
@@ -50,31 +79,11 @@ class AccountController(Controller):
             return Response(LoginOut(token=new.token, token_type="Bearer", user=UserOut.of(user)))
         config: Config = state.config
         days = config.auth.session_days
-        session, csrf = await db.write(lambda conn: credentials.insert_login_session(conn, user.id, days))
-        secure = _is_https(request, state)
-        max_age = days * 86_400
-        cookies = [
-            Cookie(
-                key=SESSION_COOKIE,
-                value=session,
-                httponly=True,
-                samesite="strict",
-                secure=secure,
-                path="/",
-                max_age=max_age,
-            ),
-            Cookie(
-                key=CSRF_COOKIE,
-                value=csrf,
-                httponly=False,
-                samesite="strict",
-                secure=secure,
-                path="/",
-                max_age=max_age,
-            ),
-        ]
+        secret, csrf = await db.write(lambda conn: credentials.insert_login_session(conn, user.id, days))
+        session = NewSession(secret=secret, csrf_token=csrf)
         return Response(
-            LoginOut(token_type="Cookie", user=UserOut.of(user), csrf_token=csrf), cookies=cookies
+            LoginOut(token_type="Cookie", user=UserOut.of(user), csrf_token=csrf),
+            cookies=session_cookies(request, state, session),
         )
 
     @post(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import FromPath, JSONBody
@@ -17,6 +17,7 @@ from litestar.params import FromPath, JSONBody
 from appliance.clock import iso
 from appliance.config import Config
 from appliance.errors import Unauthenticated
+from appliance.http.api.accounts import session_cookies
 from appliance.http.api.schemas import UserOut
 from appliance.http.auth import (
     CallerDep,
@@ -42,10 +43,13 @@ class RoleBody(msgspec.Struct, kw_only=True):
 
 
 class AcceptBody(msgspec.Struct, frozen=True, kw_only=True):
-    """Only for someone without an account: the name and password of the one to create."""
+    """Only for someone without an account: the name and password of the one to create, and, as
+    for POST /login, `remember` to be signed in with the dashboard's cookie session instead of
+    receiving an API token."""
 
     name: str = ""
     password: str = ""
+    remember: bool = False
 
 
 # A signed-in invitee may send no body at all.
@@ -111,13 +115,15 @@ class InvitationPreviewEnvelope(msgspec.Struct, kw_only=True):
 
 
 class AcceptOut(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """`token` and `token_type` only when accepting created the account (as POST /login answers)."""
+    """`token_type` only when accepting created the account, as POST /login answers: `Bearer` with
+    its `token`, or `Cookie` with the session's `csrf_token` (the session itself is a cookie)."""
 
     site_id: int
     role: str
     user: UserOut
     token: str | None = None
     token_type: str | None = None
+    csrf_token: str | None = None
 
 
 class TeamController(Controller):
@@ -203,7 +209,9 @@ class InvitationsController(Controller):
         status_code=200,
         summary="Accept an invitation, signed in as the invited email or by creating that account",
         description="Signed in (Bearer or cookie): joins the site. Anonymous: send `name` and `password` "
-        "to create the account with the invited email; the answer then carries its API token. "
+        "to create the account with the invited email, and it is signed in as POST /login does: with "
+        '`"remember": true` (the dashboard), by the HttpOnly session cookie and the `csrf_token`; '
+        "otherwise the answer carries an API token. "
         "A signed-in caller with another email gets 403; an existing member keeps the higher role.",
     )
     async def accept(
@@ -211,19 +219,26 @@ class InvitationsController(Controller):
         request: Request[Any, Any, Any],
         caller: OptionalCallerDep,
         db: Db,
+        state: State,
         token: FromPath[str],
         data: JSONBody[AcceptBody] = SIGNED_IN,
-    ) -> AcceptOut:
+    ) -> Response[AcceptOut]:
         # A token that does not work is refused, not taken for "anonymous, please sign up".
         if caller is None and bearer_token(request):
             raise Unauthenticated()
+        config: Config = state.config
         accepted = await team.accept_invitation(
-            db, token, caller.user if caller else None, name=data.name, password=data.password
+            db,
+            token,
+            caller.user if caller else None,
+            name=data.name,
+            password=data.password,
+            session_days=config.auth.session_days if data.remember else None,
         )
-        return AcceptOut(
-            site_id=accepted.site_id,
-            role=accepted.role,
-            user=UserOut.of(accepted.user),
-            token=accepted.token.token if accepted.token else None,
-            token_type="Bearer" if accepted.token else None,
-        )
+        answer = AcceptOut(site_id=accepted.site_id, role=accepted.role, user=UserOut.of(accepted.user))
+        if accepted.session is not None:
+            answer.token_type, answer.csrf_token = "Cookie", accepted.session.csrf_token
+            return Response(answer, cookies=session_cookies(request, state, accepted.session))
+        if accepted.token is not None:
+            answer.token_type, answer.token = "Bearer", accepted.token.token
+        return Response(answer)

@@ -1,5 +1,5 @@
 // Accepting an invitation: signed in as the invited email, with one click; without an account,
-// by choosing a name and password (then signing in with them, so the session is a cookie).
+// by choosing a name and password (the answer signs the new account in with the cookie session).
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { api, type User } from "../api";
@@ -31,12 +31,9 @@ export function InvitationView({ token }: { token: string }) {
     if (user) {
       await api("POST", `${path}/accept`, {});
     } else {
-      await api("POST", `${path}/accept`, { name, password });
-      const answer = await api<{ user: User }>("POST", "/api/login", {
-        email: invitation.email,
-        password,
-        remember: true,
-      });
+      // remember: the new account is signed in by the answer's session cookie (as /api/login
+      // does), so no API token is ever created for the dashboard.
+      const answer = await api<{ user: User }>("POST", `${path}/accept`, { name, password, remember: true });
       setUser(answer.user);
     }
     navigate(`/sites/${invitation.site_id}`);
