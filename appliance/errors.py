@@ -22,6 +22,16 @@ class Invalid(AlmanacError):
     def field(cls, name: str, message: str) -> Invalid:
         return cls({name: [message]})
 
+    def renamed(self, names: dict[str, str]) -> Invalid:
+        """These errors with fields called as a surface's client calls them (`domain` -> `host`):
+        the keys, and the field name where a message begins with it ("The domain ...")."""
+        errors: dict[str, list[str]] = {}
+        for field, messages in self.errors.items():
+            name = names.get(field, field)
+            prefix = f"The {field} "
+            errors[name] = [f"The {name} {m[len(prefix) :]}" if m.startswith(prefix) else m for m in messages]
+        return Invalid(errors, self.message)
+
 
 class Unauthenticated(AlmanacError):
     def __init__(self, message: str = "Unauthenticated.") -> None:

@@ -81,7 +81,7 @@ def test_every_error_status_of_both_surfaces(env: Env, monkeypatch: pytest.Monke
         "404 route": (404, {"ok": False, "error": "Not found.", "code": "NOT_FOUND"}),
         "404 site": (404, {"ok": False, "error": "Site not found.", "code": "NOT_FOUND"}),
         405: (405, {"ok": False, "error": "Method not allowed.", "code": "METHOD_NOT_ALLOWED"}),
-        "invalid": (400, {"ok": False, "error": "The domain field is required.", "code": "VALIDATION_ERROR"}),
+        "invalid": (400, {"ok": False, "error": "The host field is required.", "code": "VALIDATION_ERROR"}),
         413: (413, {"ok": False, "error": "The request body is too large.", "code": "PAYLOAD_TOO_LARGE"}),
         500: (500, {"ok": False, "error": "Server Error.", "code": "SERVER_ERROR"}),
     }

@@ -259,6 +259,11 @@ def as_website(body: Any) -> Any:
     return {("host" if key == "domain" else key): value for key, value in body.items()}
 
 
+def in_website_words(errors: dict[str, list[str]]) -> str:
+    """Spec 004's error text for these /api errors: the messages joined, naming `host`, not `domain`."""
+    return " ".join(m.replace("The domain ", "The host ") for ms in errors.values() for m in ms)
+
+
 @pytest.mark.parametrize(("body", "errors"), INVALID_CREATES)
 def test_api_create_validation(env: Env, body: Any, errors: dict[str, list[str]]) -> None:
     response = env.client.post("/api/sites", json=body, headers=env.headers(env.user("ada@example.com")))
@@ -277,8 +282,21 @@ def test_analytics_create_validation(env: Env, body: Any, errors: dict[str, list
 
     assert (response.status_code, response.json()) == (
         400,
-        {"ok": False, "error": " ".join(m for ms in errors.values() for m in ms), "code": "VALIDATION_ERROR"},
+        {"ok": False, "error": in_website_words(errors), "code": "VALIDATION_ERROR"},
     )
+
+
+def test_analytics_errors_name_host_as_the_client_sent_it(env: Env) -> None:
+    headers = env.headers(env.user("ada@example.com"))
+
+    missing = env.client.post("/analytics/websites", json={"name": "Example"}, headers=headers)
+    bad = env.client.post("/analytics/websites", json={"name": "Example", "host": "a b"}, headers=headers)
+
+    assert (missing.status_code, missing.json()) == (
+        400,
+        {"ok": False, "error": "The host field is required.", "code": "VALIDATION_ERROR"},
+    )
+    assert bad.json()["error"] == "The host must be a valid host name, such as example.com."
 
 
 @pytest.mark.parametrize("path", ["/api/sites", "/analytics/websites"])
@@ -327,7 +345,7 @@ def test_update_validation_in_both_formats(env: Env) -> None:
         400,
         {
             "ok": False,
-            "error": "The domain must be a valid host name, such as example.com.",
+            "error": "The host must be a valid host name, such as example.com.",
             "code": "VALIDATION_ERROR",
         },
     )
