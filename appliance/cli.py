@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("dest", help="file to write, or a directory to write a dated file into")
 
     sub.add_parser("check", parents=[common], help="check config, migrations and database integrity")
+    rebuild = sub.add_parser(
+        "rebuild-rollups", parents=[common], help="rebuild the pre-aggregated stats from the raw events"
+    )
+    rebuild.add_argument("--site", type=int, help="only this site (default: every site)")
     sub.add_parser("version", help="print the version")
     return parser
 
@@ -203,12 +209,30 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_rebuild_rollups(args: argparse.Namespace, config: Config) -> int:
+    from appliance.stats import rollups
+
+    conn = _connect(config)
+    try:
+        site_ids = rollups.sites_to_rebuild(conn, args.site)
+        if not site_ids and args.site is not None:
+            raise CommandError(f"no site with id {args.site}")
+        started = time.monotonic()
+        built = asyncio.run(rollups.rebuild(conn, site_ids))
+        days = len({(p.site_id, p.day) for p in built if p.site_id in site_ids})
+        print(f"rebuilt {days} days of {len(site_ids)} sites in {time.monotonic() - started:.2f} s")
+        return 0
+    finally:
+        conn.close()
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
     "serve": cmd_serve,
     "user": cmd_user,
     "token": cmd_token,
     "backup": cmd_backup,
     "check": cmd_check,
+    "rebuild-rollups": cmd_rebuild_rollups,
 }
 
 

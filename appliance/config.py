@@ -88,6 +88,10 @@ class ExportConfig(_Section):
     max_limit: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)] = 100_000
 
 
+class StatsConfig(_Section):
+    rollup_refresh_seconds: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 30.0
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerConfig = msgspec.field(default_factory=ServerConfig)
     database: DatabaseConfig = msgspec.field(default_factory=DatabaseConfig)
@@ -97,6 +101,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     geo: GeoConfig = msgspec.field(default_factory=GeoConfig)
     admin: AdminConfig = msgspec.field(default_factory=AdminConfig)
     export: ExportConfig = msgspec.field(default_factory=ExportConfig)
+    stats: StatsConfig = msgspec.field(default_factory=StatsConfig)
 
     @property
     def data_path(self) -> Path:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from appliance.config import Config
 from appliance.db import upkeep
 from appliance.ingest.intake import Intake
+from appliance.stats import rollups
 
 log = logging.getLogger("almanac.tasks")
 
@@ -30,6 +31,9 @@ class Task:
 def table(config: Config, intake: Intake) -> list[Task]:
     """Every background job of a running appliance."""
 
+    async def refresh_rollups() -> None:
+        await rollups.refresh(intake.db)
+
     async def checkpoint_wal() -> None:
         await upkeep.checkpoint_wal(intake.db)
 
@@ -41,6 +45,7 @@ def table(config: Config, intake: Intake) -> list[Task]:
         Task("flush drop counts", intake.flush_drops, 10.0),
         Task("close idle sessions", intake.close_idle_sessions, 30.0),
         Task("rotate salts", intake.rotate_salts, 60.0),
+        Task("refresh rollups", refresh_rollups, config.stats.rollup_refresh_seconds),
         Task("checkpoint the WAL", checkpoint_wal, 60.0),
         Task("refresh planner statistics", optimize_planner, 3600.0),
     ]

@@ -223,7 +223,9 @@ async def site_goal_stats(db: Database, site_id: int, start_ms: int, end_ms: int
         rows = await _rows(
             conn, f"SELECT {GOAL_COLUMNS} FROM goals WHERE site_id = ? ORDER BY id", (site_id,)
         )
-        sessions = await _sessions(conn, site_id, start_ms, end_ms)
+        # Without goals there is no rate to compute: the overview asks on every call, and counting
+        # the period's sessions reads millions of index entries on a large site.
+        sessions = await _sessions(conn, site_id, start_ms, end_ms) if rows else 0
         summaries = []
         for row in rows:
             goal = Goal.from_row(row)

@@ -13,11 +13,11 @@ How a question flows:
    into the SQL pieces every named query of this package is written around.
 
 All SQL about stats lives in this package, over the raw `events` and `sessions` tables, which
-stay the source of truth. Where pre-aggregation plugs in: each answering function receives the
-Query whole and returns a result Struct, so a rollup-backed path can be chosen inside it (for
-example when the period is whole local days or hours and every filter is on a rolled-up
-dimension) and must return the very same Struct; the raw queries stay as the reference that
-the tests hold rollups equal to. The semantics that rollups must keep are stated in
+stay the source of truth, and over the rollups derived from them (`rollups`). Each answering
+function receives the Query whole and chooses inside: without filters, the local days whose
+rollups are built and clean are read from them and the rest of the period from raw rows, merged
+exactly; with filters, or when no day is built, the raw queries answer as they always did. They
+stay the reference that the tests hold rollups equal to. The semantics that rollups must keep are stated in
 `selection` (filters), `metrics` (definitions) and docs/STATS.md.
 """
 

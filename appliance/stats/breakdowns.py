@@ -10,6 +10,9 @@ the counted events, or of the counted sessions), so a visitor seen with two valu
 both rows. A page's `bounce_rate` is that of the counted sessions that entered on it.
 
 Rows are ordered by the query's first metric, then visitors (both descending), then value.
+
+Without filters, the rows come from rollups where the period's days are built (the same rows:
+`appliance.stats.rollups`); a breakdown by event name, which counts every kind, stays raw.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ import json
 import msgspec
 
 from appliance.db import Database
+from appliance.stats import rollups
 from appliance.stats.metrics import average, event_totals, percent, selection, session_totals
 from appliance.stats.query import Dimension, Query
+from appliance.stats.rollups.dims import BREAKDOWN_EVENT_DIMS, BREAKDOWN_SESSION_DIMS
 from appliance.stats.selection import COLUMNS, Selection
 
 EVENT_ROWS = """
@@ -104,6 +109,10 @@ async def breakdown(db: Database, query: Query) -> Breakdown:
     dimension = query.dimension
     assert dimension is not None and dimension in COLUMNS, "a breakdown needs a dimension"
     on_events = COLUMNS[dimension][0] == "event"
+    if rollups.usable(query) and dimension in (BREAKDOWN_EVENT_DIMS | BREAKDOWN_SESSION_DIMS):
+        rolled = await _rolled_breakdown(db, query, dimension, on_events)
+        if rolled is not None:
+            return rolled
     sel = await selection(db, query)
     fetch = _event_rows if on_events else _session_rows
     offset = (query.page - 1) * query.per_page
@@ -119,6 +128,60 @@ async def breakdown(db: Database, query: Query) -> Breakdown:
     if dimension == "page" and "bounce_rate" in query.metrics and rows:
         rows = await _with_entry_bounces(db, sel, rows)
     return Breakdown(rows=rows, total=total, page=query.page, per_page=query.per_page)
+
+
+async def _rolled_breakdown(
+    db: Database, query: Query, dimension: Dimension, on_events: bool
+) -> Breakdown | None:
+    """The same page of rows from rollups, or None when no day of the period is usable."""
+    order = (EVENT_ORDER if on_events else SESSION_ORDER).get(query.metrics[0], "visitors")
+    found = await rollups.ranked(
+        db,
+        query,
+        dimension,
+        on_events=on_events,
+        order=order,
+        limit=query.per_page,
+        offset=(query.page - 1) * query.per_page,
+        base="percentage" in query.metrics,
+    )
+    if found is None:
+        return None
+    context = CONTEXT.get(dimension, ())
+    rows = []
+    for key, tally, visitors in found.rows:
+        rows.append(
+            Row(
+                value=str(key[0]),
+                visitors=visitors,
+                percentage=percent(visitors, found.base) if "percentage" in query.metrics else 0.0,
+                pageviews=tally.pageviews,
+                events=tally.events,
+                avg_time_on_page=average(tally.time_total, tally.time_count),
+                country=key[1] if context else None,
+                region=key[2] if len(context) > 1 else None,
+            )
+            if on_events
+            else Row(
+                value=str(key[0]),
+                visitors=visitors,
+                percentage=percent(visitors, found.base) if "percentage" in query.metrics else 0.0,
+                sessions=tally.sessions,
+                bounce_rate=percent(tally.bounces, tally.sessions),
+                avg_session_duration=average(tally.duration, tally.sessions),
+            )
+        )
+    if dimension == "page" and "bounce_rate" in query.metrics and rows:
+        entered = await rollups.entry_bounces(db, query, [r.value for r in rows])
+        if entered is None:  # the rollups changed in between: the raw way
+            rows = await _with_entry_bounces(db, await selection(db, query), rows)
+        else:
+            rows = [_with_bounces(r, *entered.get(r.value, (0, 0))) for r in rows]
+    return Breakdown(rows=rows, total=found.total, page=query.page, per_page=query.per_page)
+
+
+def _with_bounces(row: Row, sessions: int, bounces: int) -> Row:
+    return msgspec.structs.replace(row, sessions=sessions, bounce_rate=percent(bounces, sessions))
 
 
 async def _all_visitors(db: Database, sel: Selection, on_events: bool) -> int:
@@ -184,13 +247,7 @@ async def _with_entry_bounces(db: Database, sel: Selection, rows: list[Row]) -> 
     values = json.dumps([r.value for r in rows])
     found = await db.fetchall(ENTRY_BOUNCES.format(session_match=sel.session_match), sel.bind(values=values))
     entered = {r["value"]: (r["sessions"], r["bounces"]) for r in found}
-    replaced = []
-    for row in rows:
-        sessions, bounces = entered.get(row.value, (0, 0))
-        replaced.append(
-            msgspec.structs.replace(row, sessions=sessions, bounce_rate=percent(bounces, sessions))
-        )
-    return replaced
+    return [_with_bounces(row, *entered.get(row.value, (0, 0))) for row in rows]
 
 
 async def breakdowns(db: Database, queries: list[Query]) -> list[Breakdown]:

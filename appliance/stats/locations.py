@@ -7,6 +7,7 @@ import json
 import msgspec
 
 from appliance.db import Database
+from appliance.stats import rollups
 from appliance.stats.breakdowns import Breakdown, breakdown
 from appliance.stats.countries import country_name
 from appliance.stats.metrics import selection
@@ -42,14 +43,7 @@ async def locations(db: Database, query: Query, limit: int) -> list[Country]:
     )
     if not countries.rows:
         return []
-    sel = await selection(db, query)
-    found = await db.fetchall(
-        REGIONS.format(events=sel.events, event_match=sel.event_match),
-        sel.bind(countries=json.dumps([r.value for r in countries.rows])),
-    )
-    regions: dict[str, list[Region]] = {}
-    for r in found:
-        regions.setdefault(r["country"], []).append(Region(region=r["region"], visitors=r["visitors"]))
+    regions = await _regions(db, query, [r.value for r in countries.rows])
     return [
         Country(
             country=r.value,
@@ -60,3 +54,21 @@ async def locations(db: Database, query: Query, limit: int) -> list[Country]:
         )
         for r in countries.rows
     ]
+
+
+async def _regions(db: Database, query: Query, countries: list[str]) -> dict[str, list[Region]]:
+    regions: dict[str, list[Region]] = {}
+    if rollups.usable(query):
+        rolled = await rollups.regions(db, query, countries)
+        if rolled is not None:
+            for country, found in rolled.items():
+                regions[country] = [Region(region=name, visitors=visitors) for name, visitors in found]
+            return regions
+    sel = await selection(db, query)
+    rows = await db.fetchall(
+        REGIONS.format(events=sel.events, event_match=sel.event_match),
+        sel.bind(countries=json.dumps(countries)),
+    )
+    for r in rows:
+        regions.setdefault(r["country"], []).append(Region(region=r["region"], visitors=r["visitors"]))
+    return regions

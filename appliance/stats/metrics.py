@@ -17,7 +17,7 @@ import asyncio
 import msgspec
 
 from appliance.db import Database
-from appliance.stats import goal_hooks
+from appliance.stats import goal_hooks, rollups
 from appliance.stats.query import Period, Query
 from appliance.stats.selection import Selection, select
 
@@ -145,17 +145,43 @@ async def _aggregate(db: Database, sel: Selection) -> Aggregate:
     )
 
 
+async def _rolled_aggregate(db: Database, query: Query, span: Period) -> Aggregate | None:
+    """The totals of `span` from rollups, or None when they cannot answer (filters, no usable day)."""
+    if not rollups.usable(query):
+        return None
+    found = await rollups.totals(db, query, span.start, span.end)
+    if found is None:
+        return None
+    events, sessions = found
+    return Aggregate(
+        pageviews=events.pageviews,
+        visitors=events.visitors,
+        sessions=sessions.sessions,
+        bounce_rate=percent(sessions.bounces, sessions.sessions),
+        avg_session_duration=average(sessions.duration, sessions.sessions),
+        avg_time_on_page=average(events.time_total, events.time_count),
+        events=events.events,
+    )
+
+
+async def _span_aggregate(db: Database, query: Query, span: Period) -> Aggregate:
+    rolled = await _rolled_aggregate(db, query, span)
+    if rolled is not None:
+        return rolled
+    return await _aggregate(db, await selection(db, query, span))
+
+
 async def aggregate(db: Database, query: Query) -> Aggregate:
     """Every total of the query's period."""
-    return await _aggregate(db, await selection(db, query))
+    return await _span_aggregate(db, query, query.period)
 
 
 async def overview(db: Database, query: Query) -> Overview:
     """The period's totals, the previous period's, the changes between them, and goal conversions."""
-    current_sel = await selection(db, query)
-    previous_sel = await selection(db, query, query.previous)
     current, previous, goals = await asyncio.gather(
-        _aggregate(db, current_sel), _aggregate(db, previous_sel), goal_hooks.conversions(db, query)
+        _span_aggregate(db, query, query.period),
+        _span_aggregate(db, query, query.previous),
+        goal_hooks.conversions(db, query),
     )
     return Overview(
         current=current,

@@ -10,12 +10,13 @@ import shlex
 import sys
 from collections.abc import Callable, Sequence
 
-from tests.bench import ingest, stats
+from tests.bench import ingest, stats, triggers
 from tests.bench.options import Options
 
 BENCHMARKS: dict[str, Callable[[Options], bool]] = {
     "ingest": ingest.run,
     "stats": stats.run,
+    "triggers": triggers.run,
 }
 
 
@@ -30,6 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1_000_000, help="stats: events to generate (1000000)")
     parser.add_argument("--runs", type=int, default=50, help="stats: timed calls per endpoint (default 50)")
     parser.add_argument("--quick", action="store_true", help="stats: without the page filter variant")
+    parser.add_argument(
+        "--variants",
+        default="none,country,page",
+        help="stats: filter variants to time, comma-separated: none, country, page (default all)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (data, logs, ids)")
     parser.add_argument("--work-dir", help="parent of the temp work directory (must be a disk, not tmpfs)")
     args = parser.parse_args(argv)
@@ -46,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         events=args.events,
         runs=args.runs,
         quick=args.quick,
+        variants=tuple(v.strip() for v in args.variants.split(",") if v.strip()),
         work_dir=args.work_dir,
         command=shlex.join(["python", "-m", "tests.bench", *(argv if argv is not None else sys.argv[1:])]),
     )

@@ -4,10 +4,16 @@ Hypothesis draws sessions of random hits around DST transitions and midnights, o
 whose time zones it also draws, plus bot detections and drop counts (which are never counted),
 a period, filters, pages and intervals. The reference (`tests/stats_reference.py`) reads the raw
 rows back and computes each answer without SQL; both surfaces must agree with it exactly.
+
+The same traffic is asked with rollups (pre-aggregation) absent, built for every day, or built for
+some days while others are unbuilt or dirty: answers must not depend on which.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import random
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,6 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from appliance.db import transaction
+from appliance.stats.rollups import build
+from appliance.stats.rollups.plan import SLOT_MS, day_bounds
 from tests.stats_reference import Site
 from tests.support import Env
 from tests.traffic import event, ms, pageview, populate
@@ -141,14 +149,17 @@ def traffic(draw: st.DrawFn) -> dict[str, Any]:
         "page": draw(st.integers(1, 3)),
         "now": anchor + draw(st.integers(-60, 60)) * 60_000,
         "bots": draw(st.integers(0, 3)),
+        "rollups": draw(st.sampled_from(["none", "all", "some"])),
+        "rollup_seed": draw(st.integers(0, 2**16)),
     }
 
 
 def load(env: Env, sites: list[dict[str, Any]], case: dict[str, Any]) -> list[Site]:
     """Replace every site's traffic with the case's; read the rows back for the reference."""
     conn = env.conn
+    tables = ("events", "sessions", "bot_detections", "drop_counts", "rollup_days", "rollup_dirty")
     with transaction(conn):
-        for table in ("events", "sessions", "bot_detections", "drop_counts"):
+        for table in (*tables, "rollup_events", "rollup_sessions", "visitor_ordinals"):
             conn.execute(f"DELETE FROM {table}")
         for site, zone in zip(sites, case["zones"], strict=True):
             conn.execute("UPDATE sites SET timezone = ? WHERE id = ?", (zone, site["id"]))
@@ -167,12 +178,43 @@ def load(env: Env, sites: list[dict[str, Any]], case: dict[str, Any]) -> list[Si
         for session in hits:  # session numbers may repeat across draws: one session each
             numbered.setdefault(session[0]["session"], session)
         populate(env, site, list(numbered.values()))
+    roll_up(env, [site["id"] for site in sites], case["rollups"], random.Random(case["rollup_seed"]))
     references = []
     for site, zone in zip(sites, case["zones"], strict=True):
         events = [dict(r) for r in conn.execute("SELECT * FROM events WHERE site_id = ?", (site["id"],))]
         found = [dict(r) for r in conn.execute("SELECT * FROM sessions WHERE site_id = ?", (site["id"],))]
         references.append(Site(zone, events, found))
     return references
+
+
+def roll_up(env: Env, site_ids: list[int], mode: str, rng: random.Random) -> None:
+    """Build the rollups of every day with data ("all"), of none, or of some: then a few of the
+    built days are marked dirty again, and visitors seen only on unbuilt days have no ordinal."""
+    if mode == "none":
+        return
+
+    async def run() -> None:
+        access = build.LocalAccess(env.conn)
+        for site_id in site_ids:
+            days = await access.read(functools.partial(build.data_days, site_id=site_id))
+            await access.write(build.mark_all(site_id, days))
+        for pending in await access.write(build.claim):
+            if mode == "all" or rng.random() < 0.6:
+                await build.build_day(access, pending)
+
+    asyncio.run(run())
+    if mode == "some":
+        built = env.conn.execute(
+            "SELECT site_id, day, timezone FROM rollup_days WHERE built_at IS NOT NULL"
+        ).fetchall()
+        with transaction(env.conn):
+            for site_id, day, zone in built:
+                if rng.random() < 0.25:  # a quarter hour of the local day, its first or last sometimes
+                    start, end = day_bounds(zone, day)
+                    slot = rng.choice([start, end - 1, rng.randrange(start, end)]) // SLOT_MS
+                    env.conn.execute(
+                        "INSERT OR IGNORE INTO rollup_dirty (site_id, slot) VALUES (?, ?)", (site_id, slot)
+                    )
 
 
 @pytest.fixture

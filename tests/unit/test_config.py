@@ -53,6 +53,7 @@ def test_defaults() -> None:
         "geo": {"country_db": "", "city_db": ""},
         "admin": {"email": "", "password": ""},
         "export": {"max_limit": 100000},
+        "stats": {"rollup_refresh_seconds": 30.0},
     }
     assert config == Config()
 

@@ -30,6 +30,7 @@ def test_the_appliance_runs_these_jobs(tmp_path: Path) -> None:
         ("flush drop counts", "flush_drops", 10.0),
         ("close idle sessions", "close_idle_sessions", 30.0),
         ("rotate salts", "rotate_salts", 60.0),
+        ("refresh rollups", "refresh_rollups", 30.0),
         ("checkpoint the WAL", "checkpoint_wal", 60.0),
         ("refresh planner statistics", "optimize_planner", 3600.0),
     ]
