@@ -66,6 +66,7 @@ class TrackingConfig(_Section):
     max_properties: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 30
     max_property_length: Annotated[int, msgspec.Meta(ge=1, le=65_536)] = 500
     heartbeat_flush_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 2.0
+    max_open_sessions: Annotated[int, msgspec.Meta(ge=1000, le=100_000_000)] = 100_000
 
 
 class GeoConfig(_Section):

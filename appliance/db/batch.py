@@ -44,8 +44,8 @@ class Coalescer(Generic[I, R]):
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._items.append(item)
         self._futures.append(future)
-        self._idle.clear()
         if not self._in_flight:
+            self._idle.clear()  # while a job is in flight it is clear already
             self._submit()
         return await future
 

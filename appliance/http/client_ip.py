@@ -87,11 +87,18 @@ class TrustedProxies:
         peer: str = client[0] if client else ""
         if not (self._v4 or self._v6):
             return peer
+        return self.client_ip_of(peer, _forwarded_for(scope))
+
+    def client_ip_of(self, peer: str, forwarded_for: str) -> str:
+        """`client_ip` from the peer address and the `X-Forwarded-For` lines joined with commas,
+        for a caller that has read the headers already (the tracking routes)."""
+        if not (self._v4 or self._v6):
+            return peer
         packed = parse_ip(peer)
         if packed is None or not self.trusts(packed):
             return peer
         found = ""
-        for raw in reversed(_forwarded_for(scope).split(",")):
+        for raw in reversed(forwarded_for.split(",")):
             entry = raw.strip()
             if not entry:
                 continue

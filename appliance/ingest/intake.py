@@ -8,6 +8,7 @@ the flushes here, and `drain` writes everything still in memory before the datab
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from appliance.ingest.site_keys import SiteKeys
 from appliance.ingest.store import Write
 
 log = logging.getLogger("almanac.ingest")
+FLUSH_SESSIONS = 256  # session rows per write of a flush
 
 
 @dataclass(slots=True)
@@ -41,7 +43,7 @@ class Intake:
         self.config = config
         self.cx = cx
         self.drops = DropCounts()
-        self.events: Coalescer[Write, None] = Coalescer(db, store.prepare)
+        self.events: Coalescer[Write, None] = Coalescer(db, lambda items: store.prepare(items, cx.sessions))
         self._beats: dict[int, _Beat] = {}
         self._background: set[asyncio.Future[object]] = set()
         cx.persist_salt = self._persist_salt
@@ -55,7 +57,7 @@ class Intake:
             lambda conn: store.load_state(conn, now=now_ms(), timeout_ms=timeout_ms, recent=RECENT_PAGEVIEWS)
         )
         locator = await asyncio.to_thread(open_locator, config.geo)
-        sessions = SessionBook(timeout_ms, state.next_session_id)
+        sessions = SessionBook(timeout_ms, state.next_session_id, config.tracking.max_open_sessions)
         for session in state.sessions:
             sessions.add(session)
         cx = pipeline.Context(
@@ -85,7 +87,7 @@ class Intake:
             self.count_drop(drop, hit)
             raise
         session: Session = hit.session
-        write = Write(session, pipeline.event_row(hit), hit.path if hit.kind == 0 else None)
+        write = Write(session, pipeline.event_row(hit), urgent=hit.resumed)
         try:
             await self.events.add(write)
         except Dropped as drop:
@@ -136,22 +138,37 @@ class Intake:
         """End the session; answered once that is stored."""
         session = self._named(body.session_id)
         self.cx.sessions.leave(session, now_ms())
-        await self.events.add(Write(session))
+        await self.events.add(Write(session, urgent=True))
 
     # -- background jobs (appliance.tasks) ---------------------------------------------------
 
     async def flush_heartbeats(self) -> None:
-        if not self._beats:
+        """Write the heartbeats gathered so far and every session changed since its last write.
+
+        Sessions go in writes of at most FLUSH_SESSIONS rows, one after the other, so that the
+        events queued meanwhile commit between them rather than wait for thousands of updates.
+        """
+        book = self.cx.sessions
+        if not self._beats and not book.unwritten:
             return
         beats, self._beats = self._beats, {}
+        changed = book.take_unwritten()
         rows = [(b.time_on_page, b.scroll_depth, event_id, b.session.id) for event_id, b in beats.items()]
-        touched = {b.session.id: b.session for b in beats.values()}
-        sessions = [_update_row(s) for s in touched.values()]
+        done = 0
         try:
-            await self.db.write(lambda conn: store.write_heartbeats(conn, rows, sessions))
+            while True:
+                # Snapshots are taken here, on the event loop, where the sessions change.
+                sessions = [s.snapshot() for s in changed[done : done + FLUSH_SESSIONS]]
+                await self.db.write(functools.partial(store.write_heartbeats, beats=rows, sessions=sessions))
+                rows, beats = [], {}
+                done += len(sessions)
+                if done >= len(changed):
+                    break
         except BaseException:
-            for event_id, beat in beats.items():  # keep them for the next try
+            for event_id, beat in beats.items():  # keep what was not written for the next try
                 self._beats.setdefault(event_id, beat)
+            for session in changed[done:]:
+                book.unwritten.setdefault(session.id, session)
             raise
 
     async def flush_drops(self) -> None:
@@ -167,7 +184,7 @@ class Intake:
     async def close_idle_sessions(self) -> None:
         closed = self.cx.sessions.close_idle(now_ms())
         if closed:
-            rows = [_update_row(s) for s in closed]
+            rows = [s.snapshot() for s in closed]
             await self.db.write(lambda conn: store.write_sessions(conn, rows))
 
     async def rotate_salts(self) -> None:
@@ -178,7 +195,8 @@ class Intake:
         if created:
             await self.db.write(lambda conn: store.write_salt(conn, today, salt))
         keep_from = today - 1 if now - today * DAY_MS <= self.cx.sessions.timeout_ms else today
-        self.cx.salts.forget_before(keep_from)
+        if self.cx.salts.forget_before(keep_from):
+            self.cx.keys.forget_visitors()  # no cached id may outlive its salt
         await self.db.write(lambda conn: store.delete_salts_before(conn, keep_from))
 
     def _persist_salt(self, day: int, salt: bytes) -> None:
@@ -193,7 +211,8 @@ class Intake:
             log.error("background write failed", exc_info=error)
 
     async def drain(self) -> None:
-        """Write everything still in memory (heartbeats, counts), then close the geo databases.
+        """Write everything still in memory (heartbeats, session changes, counts), then close the
+        geo databases.
 
         Open sessions stay open in the database: a restart reloads them.
         """
@@ -214,11 +233,6 @@ def _larger(old: int | None, new: int | None) -> int | None:
     if new is None:
         return old
     return max(old, new)
-
-
-def _update_row(session: Session) -> store.SessionRow:
-    last_seen, duration, pageviews, events, ended, session_id = session.snapshot()
-    return (last_seen, duration, pageviews, events, ended, None, None, session_id)
 
 
 __all__ = ["Dropped", "Intake", "Reason"]

@@ -171,6 +171,7 @@ class Hit(msgspec.Struct, kw_only=True, gc=False):
     device: str | None = None
     visitor_key: int = 0
     event_id: int = 0
+    resumed: bool = False  # it reopened a session its visitor had left
     session: Any = None  # sessions.Session; Any keeps this module free of the session book
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from appliance.config import TrackingConfig
 from appliance.ingest import text
 from appliance.ingest.geo import Locator
-from appliance.ingest.identity import DAY_MS, Keys, Salts, day_of, derive_visitor
+from appliance.ingest.identity import DAY_MS, Keys, Salts, day_of
 from appliance.ingest.models import Dropped, Hit, Reason
 from appliance.ingest.referrers import classify
 from appliance.ingest.sessions import SessionBook
@@ -211,12 +211,10 @@ def identify_visitor(hit: Hit, cx: Context) -> None:
     salt, created = cx.salts.for_day(today)
     if created:
         cx.persist_salt(today, salt)
-    visitor = derive_visitor(salt, hit.site.id, hit.ip, hit.user_agent)
-    key = cx.keys.key(visitor)
+    visitor, key = cx.keys.visitor(salt, hit.site.id, hit.ip, hit.user_agent)
     yesterday = cx.salts.get(today - 1)
     if yesterday is not None and now - today * DAY_MS <= cx.sessions.timeout_ms:
-        earlier = derive_visitor(yesterday, hit.site.id, hit.ip, hit.user_agent)
-        earlier_key = cx.keys.key(earlier)
+        earlier, earlier_key = cx.keys.visitor(yesterday, hit.site.id, hit.ip, hit.user_agent)
         if cx.sessions.find_for_visitor(hit.site.id, earlier_key, hit.ts, hit.same_site) is not None:
             visitor, key = earlier, earlier_key
     hit.visitor_id = visitor
@@ -240,18 +238,25 @@ def assign_session(hit: Hit, cx: Context) -> None:
         session = sessions.find_for_visitor(site_id, hit.visitor_key, ts, hit.same_site)
         if session is None:
             session_id = sessions.new_id()
-            hit.session_id = keys.session_name(session_id)
-            key = keys.key(hit.session_id)
+            hit.session_id = name = keys.session_name(session_id)
+            key = keys.key(name)
             session = sessions.start(
                 session_id, site_id, hit.visitor_key, key, client_named=False, ts=ts, now=now
             )
+            session.name = name
             session.first = _first_columns(hit, session_id, key, client_named=False)
         else:
-            hit.session_id = keys.session_name(session.id)
+            if not session.name:  # reloaded after a restart: named again once
+                session.name = keys.session_name(session.id)
+            hit.session_id = session.name
     hit.visitor_key = session.visitor_key  # an event always belongs to its session's visitor
     hit.event_id = cx.next_event_id
     cx.next_event_id += 1
-    sessions.hit(session, ts, now, event_id=hit.event_id, pageview=hit.kind == 0)
+    hit.resumed = session.ended is not None
+    pageview = hit.kind == 0
+    sessions.hit(
+        session, ts, now, event_id=hit.event_id, pageview=pageview, path=hit.path if pageview else None
+    )
     hit.session = session
 
 

@@ -8,6 +8,11 @@ sessions still open (see `store.load_open_sessions`), so it does not split visit
 A session is found by the key of the id clients send back (`by_key`), or, for sessions the
 server named, by its visitor (`by_visitor`): a client that names its sessions is taken at its word.
 
+Every change is noted in `unwritten` until a write carries the session's latest state: its first
+hit inserts its row at once, but under load later hits leave their changes there for the next
+flush (see `store.prepare`), so that a busy visit is one row update every few seconds rather
+than one per hit.
+
 A leave ends a session, but the tracker sends one on every `pagehide`, and on an ordinary site
 every click on a link unloads the page. So a hit that comes from another page of the same site
 (`same_site`: its referrer is the site) within the timeout resumes the session it left; any
@@ -43,6 +48,12 @@ class Session(msgspec.Struct, kw_only=True, gc=False):
     events: int = 0
     recent: list[int] = msgspec.field(default_factory=list)  # latest pageviews, for heartbeats
     first: tuple[object, ...] | None = None
+    inserting: bool = False  # a job with its row's insert was built (it may be in flight)
+    entry: str | None = None  # the path of its first pageview
+    exit: str | None = None  # the path of its latest pageview
+    # The public id of a session the server named (`Keys.session_name`), kept rather than
+    # hashed again on every hit; "" until known (a client-named one, or one just reloaded).
+    name: str = ""
 
     def __post_init__(self) -> None:
         self.last_seen = max(self.last_seen, self.started)
@@ -52,21 +63,39 @@ class Session(msgspec.Struct, kw_only=True, gc=False):
         """Seconds from the first hit to the last hit or heartbeat."""
         return max(0, (self.last_seen - self.started) // 1000)
 
-    def snapshot(self) -> tuple[int, int, int, int, int | None, int]:
-        """The columns that change as the visit goes on, for `store.UPDATE_SESSION`."""
-        return (self.last_seen, self.duration, self.pageviews, self.events, self.ended, self.id)
+    def snapshot(self) -> tuple[int, int, int, int, int | None, str | None, str | None, int]:
+        """The columns that change as the visit goes on, as parameters of `store.UPDATE_SESSION`."""
+        return (
+            self.last_seen,
+            self.duration,
+            self.pageviews,
+            self.events,
+            self.ended,
+            self.entry,
+            self.exit,
+            self.id,
+        )
 
 
 class SessionBook:
-    """Every open session (and ended ones until they go idle, for late heartbeats)."""
+    """Every open session (and ended ones until they go idle, for late heartbeats).
 
-    def __init__(self, timeout_ms: int, next_id: int = 1) -> None:
+    At most `max_open` are kept: starting one more first ends the session idle the longest, at
+    its last hit, as `close_idle` would have later (its row is written by the next flush); a
+    later hit of that visitor starts a new session. Memory stays bounded under any traffic.
+    """
+
+    def __init__(self, timeout_ms: int, next_id: int = 1, max_open: int = 100_000) -> None:
         self.timeout_ms = timeout_ms
         self.next_id = next_id
+        self.max_open = max_open
+        self.evicted = 0  # sessions ended early to stay within max_open
         # Ordered by last touch, oldest first: closing idle sessions pops from the front.
         self.by_id: OrderedDict[int, Session] = OrderedDict()
         self.by_key: dict[int, Session] = {}
         self.by_visitor: dict[tuple[int, int], Session] = {}
+        # Sessions changed since their row was last written, by id (see the module docstring).
+        self.unwritten: dict[int, Session] = {}
 
     def __len__(self) -> int:
         return len(self.by_id)
@@ -125,6 +154,8 @@ class SessionBook:
 
     def add(self, session: Session) -> None:
         """Index a session (new, or reloaded after a restart); it replaces one under the same names."""
+        while len(self.by_id) >= self.max_open:
+            self._evict_oldest()
         self._end_replaced(self.by_key.get(session.key), session)
         self.by_id[session.id] = session
         self.by_key[session.key] = session
@@ -135,12 +166,19 @@ class SessionBook:
     def _end_replaced(self, old: Session | None, new: Session) -> None:
         if old is not None and old is not new and old.ended is None:
             old.ended = old.last_seen
+            self.unwritten[old.id] = old
 
-    def hit(self, session: Session, ts: int, now: int, *, event_id: int, pageview: bool) -> None:
-        """Count a hit of the session (which reopens it, if it was left)."""
+    def hit(
+        self, session: Session, ts: int, now: int, *, event_id: int, pageview: bool, path: str | None = None
+    ) -> None:
+        """Count a hit of the session (which reopens it, if it was left); `path` is a pageview's."""
         session.ended = None
         if pageview:
             session.pageviews += 1
+            if path is not None:
+                session.exit = path
+                if session.entry is None:
+                    session.entry = path
             recent = session.recent
             recent.append(event_id)
             if len(recent) > RECENT_PAGEVIEWS:
@@ -148,6 +186,7 @@ class SessionBook:
         else:
             session.events += 1
         session.last_seen = max(session.last_seen, ts)
+        self.unwritten[session.id] = session
         self._touch(session, now)
 
     def heartbeat(self, session: Session, now: int) -> None:
@@ -155,6 +194,7 @@ class SessionBook:
         session.last_seen = max(session.last_seen, now)
         if session.ended is not None:
             session.ended = max(session.ended, now)
+        self.unwritten[session.id] = session
         self._touch(session, now)
 
     def leave(self, session: Session, now: int) -> None:
@@ -162,6 +202,17 @@ class SessionBook:
         own pages (see the module docstring); heartbeats may still come."""
         if session.ended is None:
             session.ended = max(now, session.last_seen)
+            self.unwritten[session.id] = session
+
+    def written(self, session: Session) -> None:
+        """A write has taken the session's state as it is now."""
+        self.unwritten.pop(session.id, None)
+
+    def take_unwritten(self) -> list[Session]:
+        """The sessions changed since their last write (no longer noted as such)."""
+        taken = list(self.unwritten.values())
+        self.unwritten = {}
+        return taken
 
     def named(self, key: int) -> Session | None:
         """The session clients call by this key, open or recently ended (heartbeat, leave)."""
@@ -178,8 +229,17 @@ class SessionBook:
             if session.ended is None:
                 session.ended = session.last_seen
             self._forget(session)
+            self.unwritten.pop(session.id, None)  # the caller writes it
             closed.append(session)
         return closed
+
+    def _evict_oldest(self) -> None:
+        _, session = self.by_id.popitem(last=False)
+        if session.ended is None:
+            session.ended = session.last_seen
+        self._forget(session)
+        self.unwritten[session.id] = session  # its end reaches the database with the next flush
+        self.evicted += 1
 
     def _forget(self, session: Session) -> None:
         if self.by_key.get(session.key) is session:

@@ -2,11 +2,18 @@
 
 Events are written in coalesced batches (`appliance.db.batch.Coalescer`): one job inserts
 every event gathered while the previous job committed, with one statement per kind of row.
-A session's row goes in the same job as its events, so after a crash every stored event
-has its session. Session rows are written from snapshots taken on the event loop when a job
-is built; jobs run in the order they were built, so a later snapshot always lands later:
-`ended_at` is written as it is (a session left and then resumed is open again), while
-counters and times only grow.
+A new session's row goes in the same job as its first events, so after a crash every stored
+event has its session. Later changes of a session (counters, last hit, exit page) go with
+their event when the job is small; under load (more than `INLINE_UPDATES` items) they are
+left in the session book for the next flush (`write_heartbeats`, every few seconds), except a
+leave or a resumed session, which is written with its event. Updating a row per hit costs a
+scattered page in every commit; a flush updates each busy session once. If the process dies
+before the flush, `load_state` counts the open sessions' hits again from their events.
+
+Session rows are written from snapshots taken on the event loop when a write is built;
+writes run in the order they were built, so a later snapshot always lands later: `ended_at`
+is written as it is (a session left and then resumed is open again), while counters and
+times only grow.
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ from dataclasses import dataclass, field
 from appliance.db.batch import Job
 from appliance.ingest.identity import SECRET_NAME, new_secret
 from appliance.ingest.models import Dropped, Reason
-from appliance.ingest.sessions import Session
+from appliance.ingest.sessions import Session, SessionBook
+
+INLINE_UPDATES = 4  # a job of at most this many items also writes its sessions' changes
 
 EVENT_COLUMNS = (
     "id, site_id, ts, session_id, visitor_key, kind, name, path, title, referrer_host, source, "
@@ -38,20 +47,15 @@ _CHANGES = (
     "ended_at = {ended}, entry_path = coalesce(entry_path, {entry}), "
     "exit_path = coalesce({exit}, exit_path)"
 )
-UPSERT_SESSION = (
-    f"INSERT INTO sessions ({SESSION_FIRST_COLUMNS}, last_seen_at, duration, pageviews, events, "
-    f"ended_at, entry_path, exit_path) VALUES ({', '.join('?' * 22)}) ON CONFLICT (id) DO UPDATE SET "
-    + _CHANGES.format(
-        last_seen="excluded.last_seen_at",
-        duration="excluded.duration",
-        pageviews="excluded.pageviews",
-        events="excluded.events",
-        ended="excluded.ended_at",
-        entry="excluded.entry_path",
-        exit="excluded.exit_path",
-    )
+# A new session's row. A job built while an earlier one with the same insert is in flight
+# inserts it again (the earlier one may fail); then the insert is ignored and UPDATE_SESSION
+# applies the changes. Not an upsert: its DO UPDATE would fire UPDATE triggers under the
+# statement's ABORT policy, which overrides their own OR IGNORE.
+INSERT_SESSION = (
+    f"INSERT OR IGNORE INTO sessions ({SESSION_FIRST_COLUMNS}, last_seen_at, duration, pageviews, "
+    f"events, ended_at, entry_path, exit_path) VALUES ({', '.join('?' * 22)})"
 )
-# Parameters: Session.snapshot()'s first five, entry path, exit path, id.
+# Parameters: Session.snapshot().
 UPDATE_SESSION = (
     "UPDATE sessions SET "
     + _CHANGES.format(
@@ -79,11 +83,14 @@ SessionRow = tuple[object, ...]
 
 @dataclass(slots=True)
 class Write:
-    """One item of a coalesced job: an event row (None for a session change alone) and its session."""
+    """One item of a coalesced job: an event row (None for a session change alone) and its session.
+
+    `urgent`: the session's row must change with this item (a leave, a resumed session).
+    """
 
     session: Session
     row: tuple[object, ...] | None = None
-    path: str | None = None  # the path of a pageview: the session's entry or exit page
+    urgent: bool = False
 
 
 @dataclass(slots=True)
@@ -93,10 +100,9 @@ class _Group:
     session: Session
     rows: list[tuple[object, ...]] = field(default_factory=list)
     items: list[int] = field(default_factory=list)
-    entry: str | None = None
-    exit: str | None = None
-    upsert: bool = False
-    session_row: SessionRow = ()
+    urgent: bool = False
+    insert: SessionRow | None = None  # a new session's row
+    update: SessionRow | None = None  # its changes (None: they wait for the next flush)
 
 
 @dataclass(slots=True)
@@ -108,8 +114,13 @@ class _Batch:
     count: int
 
 
-def prepare(items: list[Write]) -> Job:
-    """Build the job for a batch: runs on the event loop, where the sessions live."""
+def prepare(items: list[Write], book: SessionBook) -> Job:
+    """Build the job for a batch: runs on the event loop, where the sessions live.
+
+    New sessions are inserted (and updated too when an earlier job with their insert may still
+    be in flight); changed ones are updated in a small job, or when urgent, and otherwise stay
+    in `book.unwritten` for the next flush.
+    """
     groups: dict[int, _Group] = {}
     events: list[tuple[object, ...]] = []
     for index, item in enumerate(items):
@@ -120,39 +131,27 @@ def prepare(items: list[Write]) -> Job:
         if item.row is not None:
             group.rows.append(item.row)
             events.append(item.row)
-        if item.path is not None:
-            group.entry = group.entry or item.path
-            group.exit = item.path
+        if item.urgent or item.row is None:
+            group.urgent = True
+    inline = len(items) <= INLINE_UPDATES
     new_sessions: list[SessionRow] = []
     changed_sessions: list[SessionRow] = []
     for group in groups.values():
         session = group.session
-        last_seen, duration, pageviews, events_count, ended, session_id = session.snapshot()
         if session.first is not None:
-            group.upsert = True
-            group.session_row = (
-                *session.first,
-                last_seen,
-                duration,
-                pageviews,
-                events_count,
-                ended,
-                group.entry,
-                group.exit,
-            )
-            new_sessions.append(group.session_row)
+            snapshot = session.snapshot()
+            group.insert = (*session.first, *snapshot[:-1])
+            new_sessions.append(group.insert)
+            if session.inserting:  # an earlier job carries its insert too
+                group.update = snapshot
+                changed_sessions.append(snapshot)
+            session.inserting = True
+        elif inline or group.urgent:
+            group.update = session.snapshot()
+            changed_sessions.append(group.update)
         else:
-            group.session_row = (
-                last_seen,
-                duration,
-                pageviews,
-                events_count,
-                ended,
-                group.entry,
-                group.exit,
-                session_id,
-            )
-            changed_sessions.append(group.session_row)
+            continue
+        book.written(session)
     batch = _Batch(list(groups.values()), events, new_sessions, changed_sessions, len(items))
     return lambda conn: _write_batch(conn, batch)
 
@@ -161,7 +160,7 @@ def _write_batch(conn: sqlite3.Connection, batch: _Batch) -> list[object]:
     conn.execute("SAVEPOINT coalesced")
     try:
         conn.executemany(INSERT_EVENT, batch.events)
-        conn.executemany(UPSERT_SESSION, batch.new_sessions)
+        conn.executemany(INSERT_SESSION, batch.new_sessions)
         conn.executemany(UPDATE_SESSION, batch.changed_sessions)
     except (sqlite3.Error, ValueError, OverflowError):
         conn.execute("ROLLBACK TO coalesced")
@@ -178,7 +177,10 @@ def _write_one_by_one(conn: sqlite3.Connection, groups: list[_Group], count: int
         conn.execute("SAVEPOINT one")
         try:
             conn.executemany(INSERT_EVENT, group.rows)
-            conn.execute(UPSERT_SESSION if group.upsert else UPDATE_SESSION, group.session_row)
+            if group.insert is not None:
+                conn.execute(INSERT_SESSION, group.insert)
+            if group.update is not None:
+                conn.execute(UPDATE_SESSION, group.update)
         except (sqlite3.Error, ValueError, OverflowError) as exc:
             conn.execute("ROLLBACK TO one")
             failure: Exception = exc
@@ -239,8 +241,9 @@ class State:
 def load_state(conn: sqlite3.Connection, *, now: int, timeout_ms: int, recent: int) -> State:
     """Write function (it may create the secret and end stale sessions): the state to start with.
 
-    Sessions left open by a stop or a crash go on if they were seen within the timeout, and
-    are ended at their last hit otherwise.
+    The rows of sessions left open by a stop or a crash are brought up to their stored events
+    first (a crash may have lost changes waiting for a flush, see the module docstring). Then
+    they go on if they were seen within the timeout, and are ended at their last hit otherwise.
     """
     conn.execute(
         "INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?, ?)", (SECRET_NAME, new_secret())
@@ -249,13 +252,10 @@ def load_state(conn: sqlite3.Connection, *, now: int, timeout_ms: int, recent: i
     salts = {row[0]: row[1] for row in conn.execute("SELECT day, salt FROM daily_salts")}
     next_event_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM events").fetchone()[0]
     next_session_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM sessions").fetchone()[0]
-    conn.execute(
-        "UPDATE sessions SET ended_at = last_seen_at WHERE ended_at IS NULL AND last_seen_at < ?",
-        (now - timeout_ms,),
-    )
     rows = conn.execute(
         "SELECT id, site_id, session_key, client_named, visitor_key, started_at, last_seen_at, "
-        "pageviews, events FROM sessions WHERE ended_at IS NULL ORDER BY last_seen_at"
+        "pageviews, events, entry_path, exit_path, ended_at FROM sessions WHERE ended_at IS NULL "
+        "ORDER BY last_seen_at"
     ).fetchall()
     sessions = [
         Session(
@@ -269,22 +269,56 @@ def load_state(conn: sqlite3.Connection, *, now: int, timeout_ms: int, recent: i
             touched=r[6],
             pageviews=r[7],
             events=r[8],
+            entry=r[9],
+            exit=r[10],
         )
         for r in rows
     ]
+    before = [s.snapshot() for s in sessions]
+    _recount(conn, sessions, recent)
+    stale = now - timeout_ms
+    for session in sessions:
+        if session.last_seen < stale:
+            session.ended = session.last_seen
+    after = [s.snapshot() for s in sessions]
+    conn.executemany(UPDATE_SESSION, [row for row, old in zip(after, before, strict=True) if row != old])
+    going_on = sorted((s for s in sessions if s.ended is None), key=lambda s: s.last_seen)
+    for session in going_on:
+        session.touched = session.last_seen
+    return State(secret, salts, next_event_id, next_session_id, going_on)
+
+
+def _recount(conn: sqlite3.Connection, sessions: list[Session], recent: int) -> None:
+    """Bring open sessions up to their stored events: counts, last hit, entry and exit pages, and
+    the latest pageviews (which heartbeats may still name). One pass over each site's events
+    since its earliest open session began, through the (site_id, ts) index.
+    """
     by_id = {s.id: s for s in sessions}
+    counts = {s.id: [0, 0] for s in sessions}  # pageviews, custom events
+    last_path: dict[int, str | None] = {}
     earliest: dict[int, int] = {}
     for s in sessions:
         earliest[s.site_id] = min(earliest.get(s.site_id, s.started), s.started)
-    # The latest pageviews of each, which heartbeats may still name: through the (site, ts) index.
     for site_id, since in earliest.items():
-        for event_id, session_id in conn.execute(
-            "SELECT id, session_id FROM events WHERE site_id = ? AND ts >= ? AND kind = 0 ORDER BY id",
+        for event_id, session_id, kind, ts, path in conn.execute(
+            "SELECT id, session_id, kind, ts, path FROM events WHERE site_id = ? AND ts >= ? ORDER BY id",
             (site_id, since),
         ):
             found = by_id.get(session_id)
-            if found is not None:
+            if found is None:
+                continue
+            counts[session_id][kind] += 1
+            found.last_seen = max(found.last_seen, ts)
+            if kind == 0:
+                last_path[session_id] = path
+                if found.entry is None:
+                    found.entry = path
                 found.recent.append(event_id)
                 if len(found.recent) > recent:
                     del found.recent[0]
-    return State(secret, salts, next_event_id, next_session_id, sessions)
+    for s in sessions:
+        pageviews, events = counts[s.id]
+        if pageviews > s.pageviews:  # pageviews after the last write: the latest one is the exit
+            s.exit = last_path[s.id]
+        s.pageviews = max(s.pageviews, pageviews)
+        s.events = max(s.events, events)

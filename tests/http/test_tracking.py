@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from appliance.http.analytics.tracking import GIF
+from appliance.http.analytics.tracking import GIF, pixel_key_of
 from appliance.ingest.models import MAX_ID
 from appliance.server import create_app
 from tests import support
@@ -547,6 +547,7 @@ def test_cors_is_open_for_tracking_routes_only(env: Env) -> None:
     ("method", "route", "allow"),
     [
         ("GET", "/analytics/track", "POST, OPTIONS"),
+        ("GET", "/analytics/track/some-key", "POST, OPTIONS"),
         ("PUT", "/analytics/event", "POST, OPTIONS"),
         ("GET", "/analytics/leave", "POST, OPTIONS"),
         ("POST", "/analytics/pixel", "GET, OPTIONS"),
@@ -599,7 +600,8 @@ def test_tracking_routes_stay_rate_limited(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("route", ["/analytics/leave", "/analytics/leave/"])
 def test_routed_and_hot_paths_answer_alike(env: Env, route: str) -> None:
-    # The exact path is answered before Litestar's routing; the slash variant goes through it.
+    # Both are answered before Litestar's routing: the exact path, and the variant Litestar
+    # would route to the same handler.
     response = env.client.post(route, json={"session_id": "nope"})
 
     assert answer(response) == error(404, "NOT_FOUND", "Session not found.")
@@ -614,3 +616,43 @@ def test_a_resumed_session_is_open_again_in_the_database(env: Env, site: dict[st
     pageview(env.client, site["sid"], "/next", referrer=f"https://{site['domain']}/")
 
     assert rows(env, "SELECT pageviews, ended_at FROM sessions") == [(2, None)]
+
+
+def test_the_gif_route_by_key_is_found_ahead_of_routing(env: Env, site: dict[str, Any]) -> None:
+    assert pixel_key_of("/analytics/track/pk_123") == "pk_123"
+    assert [pixel_key_of(p) for p in ("/analytics/track", "/analytics/track/", "/analytics/track/a/b")] == [
+        None,
+        None,
+        None,
+    ]
+    for route in (f"/analytics/track/{site['sid']}", f"/analytics/track/{site['sid']}/"):
+        response = env.client.post(route, data={"path": "/form"}, headers={"User-Agent": CHROME})
+        assert (response.status_code, response.content) == (200, GIF)
+    assert events(env, "path") == [("/form",), ("/form",)]
+
+
+def test_the_api_docs_list_every_tracking_route(env: Env) -> None:
+    schema = env.client.get("/docs/openapi.json").json()
+
+    documented = {
+        (path, method)
+        for path, item in schema["paths"].items()
+        if path.startswith("/analytics/") and "Tracking" in str(item)
+        for method in item
+        if method in ("get", "post")
+    }
+    assert documented == {
+        ("/analytics/track", "post"),
+        ("/analytics/event", "post"),
+        ("/analytics/heartbeat", "post"),
+        ("/analytics/leave", "post"),
+        ("/analytics/pixel", "get"),
+        ("/analytics/track/{pixel_key}", "post"),
+    }
+    track = schema["paths"]["/analytics/track"]["post"]
+    assert track["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TrackBody"
+    }
+    assert track["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TrackAnswer"
+    }

@@ -49,6 +49,7 @@ def test_defaults() -> None:
             "max_properties": 30,
             "max_property_length": 500,
             "heartbeat_flush_seconds": 2.0,
+            "max_open_sessions": 100_000,
         },
         "geo": {"country_db": "", "city_db": ""},
         "admin": {"email": "", "password": ""},

@@ -283,3 +283,45 @@ def test_hits_of_a_website_deleted_on_their_way_are_dropped_alone(config: Config
     assert isinstance(gone, Dropped) and gone.reason is Reason.UNKNOWN_SITE
     assert isinstance(kept, Tracked)
     assert query(config, "SELECT site_id, path FROM events ORDER BY id") == [(2, "/o"), (2, "/kept")]
+
+
+def test_under_load_session_changes_wait_for_the_flush(config: Config, clock: Clock) -> None:
+    async def body(db: Database, intake: Intake) -> list[tuple[Any, ...]]:
+        await intake.track(hit(clock.now, "/entry"))
+        await asyncio.gather(*(intake.track(hit(clock.now + i, f"/p{i}")) for i in range(1, 11)))
+        before = [tuple(r) for r in await db.fetchall("SELECT pageviews, exit_path FROM sessions")]
+        await intake.flush_heartbeats()
+        after = [tuple(r) for r in await db.fetchall("SELECT pageviews, exit_path FROM sessions")]
+        return [*before, *after]
+
+    # The first of them went alone (the writer was idle), with its session's row; the nine queued
+    # meanwhile left their session's change to the flush.
+    assert run(config, body) == [(2, "/p1"), (11, "/p10")]
+
+
+def test_a_crash_before_the_flush_loses_no_count(config: Config, clock: Clock) -> None:
+    async def crash() -> None:
+        async with open_database(config) as db:
+            await db.write(
+                lambda conn: conn.execute(
+                    "INSERT INTO sites (id, name, domain, pixel_key, created_at) "
+                    "VALUES (1, 'Shop', 'shop.example.com', ?, 0)",
+                    (KEY,),
+                )
+            )
+            intake = await Intake.open(db, config)
+            await intake.track(hit(clock.now, "/entry"))
+            hits = [hit(clock.now + i, f"/p{i}") for i in range(1, 11)]
+            await asyncio.gather(*(intake.track(h) for h in [*hits, hit(clock.now + 20, name="Signup")]))
+            # Gone without intake.drain(): what waited for the flush is lost with the process.
+
+    asyncio.run(crash())
+    assert query(config, "SELECT pageviews, events, exit_path FROM sessions") == [(2, 0, "/p1")]
+
+    clock.now += MINUTE
+    resumed = run(config, lambda db, intake: intake.track(hit(clock.now, "/back")))
+
+    assert query(
+        config, "SELECT pageviews, events, entry_path, exit_path, last_seen_at, ended_at FROM sessions"
+    ) == [(12, 1, "/entry", "/back", clock.now, None)]
+    assert resumed.event_id == 13

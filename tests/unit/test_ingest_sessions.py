@@ -115,3 +115,37 @@ def test_a_left_session_resumes_only_for_a_hit_from_the_sites_own_pages() -> Non
     book.hit(session, T0 + 2 * MINUTE, T0 + 2 * MINUTE, event_id=2, pageview=True)
     assert session.ended is None
     assert book.find_for_visitor(SITE, VISITOR, T0 + 3 * MINUTE) is session
+
+
+def test_the_book_is_bounded_by_ending_the_session_idle_the_longest() -> None:
+    book = SessionBook(TIMEOUT, max_open=3)
+    sessions = [start(book, T0 + i, visitor=VISITOR + i) for i in range(3)]
+    for i, session in enumerate(sessions):
+        book.hit(session, T0 + i, T0 + i, event_id=i + 1, pageview=True)
+    book.take_unwritten()
+    book.hit(sessions[0], T0 + 10, T0 + 10, event_id=9, pageview=True)  # the first is busy again
+
+    newest = start(book, T0 + 20, visitor=VISITOR + 9)
+
+    evicted = sessions[1]  # idle the longest
+    assert len(book) == 3 and book.evicted == 1
+    assert list(book.by_id) == [sessions[2].id, sessions[0].id, newest.id]
+    assert evicted.ended == evicted.last_seen == T0 + 1
+    assert book.named(evicted.key) is None
+    assert book.find_for_visitor(SITE, VISITOR + 1, T0 + 21) is None  # a later hit starts anew
+    assert list(book.unwritten) == [sessions[0].id, evicted.id]  # its end is written by the next flush
+
+
+def test_changes_are_noted_until_written() -> None:
+    book = SessionBook(TIMEOUT)
+    session = start(book)
+    book.hit(session, T0, T0, event_id=1, pageview=True, path="/a")
+    book.hit(session, T0 + 1, T0 + 1, event_id=2, pageview=True, path="/b")
+    book.hit(session, T0 + 2, T0 + 2, event_id=3, pageview=False)
+
+    assert (session.entry, session.exit) == ("/a", "/b")
+    assert book.take_unwritten() == [session] and book.unwritten == {}
+    book.heartbeat(session, T0 + 5_000)
+    assert list(book.unwritten) == [session.id]
+    book.written(session)
+    assert book.unwritten == {}

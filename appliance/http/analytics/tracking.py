@@ -14,30 +14,31 @@ and write the answer:
 - Every answer carries `Access-Control-Allow-Origin: *`; OPTIONS answers the CORS preflight.
 
 The handlers are registered with Litestar like any route, and `answer_before_routing` also
-hands their exact paths to them before Litestar's routing and middleware stack, which costs
-about a third of a tracking request otherwise (measured in-process: 100 -> 72 us of event
-loop time per hit). The rate limits still apply there.
+hands their paths (every `/analytics/track/{pixelKey}` too) to them before Litestar's routing
+and middleware stack, which costs about a third of a tracking request otherwise (measured
+in-process: 100 -> 72 us of event loop time per hit). The rate limits still apply there.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
-import msgspec
-from litestar import HttpMethod, Litestar, Request, Response, route
+from litestar import HttpMethod, Litestar, MediaType, Request, Response, route
 from litestar.enums import ScopeType
-from litestar.handlers import asgi
 from litestar.params import FromPath
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
+from litestar.utils import normalize_path
 
 from appliance.accounts import credentials
 from appliance.clock import now_ms
 from appliance.errors import AlmanacError, Forbidden, NotFound, Unauthenticated
-from appliance.http.analytics import raw
+from appliance.http.analytics import raw, tracking_schema
 from appliance.http.analytics.raw import Disconnected, RawRequest, TooLarge
+from appliance.http.analytics.tracking_schema import TrackAnswer
 from appliance.http.client_ip import TrustedProxies
 from appliance.http.errors import RateLimited
 from appliance.http.ratelimit import RateLimiter
@@ -59,6 +60,8 @@ from appliance.sites.access import site_access
 log = logging.getLogger("almanac.http")
 
 GIF = raw.GIF
+TRACK_BY_KEY = "/analytics/track/"
+CLIENT_IP_CACHE_SIZE = 8_192
 JSON_TYPES = ("", "application/json", "text/plain")
 _STATUS_OF = {
     Reason.INVALID: 400,
@@ -67,13 +70,6 @@ _STATUS_OF = {
     Reason.DISABLED_SITE: 403,
     Reason.FORBIDDEN: 403,
 }
-
-
-class _Answer(msgspec.Struct):
-    ok: bool
-    event_id: int | None
-    visitor_id: str | None
-    session_id: str | None
 
 
 _OK = raw.encode({"ok": True})
@@ -100,6 +96,10 @@ def _failure(exc: Dropped | AlmanacError) -> _Failure:
     return _Failure(400, exc.message)
 
 
+def _peer(peer: str, forwarded_for: str) -> str:
+    return peer
+
+
 class _Surface:
     """Per app: the domain's intake and how client IPs are read."""
 
@@ -108,10 +108,17 @@ class _Surface:
         proxies: TrustedProxies | None = getattr(app.state, "proxies", None)
         self.proxies = proxies or TrustedProxies(app.state.config.server.trusted_proxies)
         self.max_body = self.intake.config.tracking.max_body_bytes
+        # Behind a proxy the same (peer, X-Forwarded-For) pairs come again and again: the walk
+        # over the header is cached (IPs in memory only, bounded, as the geo lookups keep them).
+        self.client_ip: Callable[[str, str], str] = (
+            functools.lru_cache(maxsize=CLIENT_IP_CACHE_SIZE)(self.proxies.client_ip_of)
+            if self.proxies
+            else _peer
+        )
 
     def origin(self, request: RawRequest, *, page: bool = False) -> Origin:
         return Origin(
-            ip=self.proxies.client_ip(request.scope),
+            ip=self.client_ip(request.peer, request.forwarded_for),
             user_agent=request.user_agent,
             received=now_ms(),
             page=request.referer if page else None,
@@ -184,9 +191,9 @@ async def _store(surface: _Surface, hit: Hit) -> bytes:
         tracked = await surface.intake.track(hit)
     except Dropped as drop:
         if drop.reason is Reason.BOT:
-            return raw.encode(_Answer(True, None, hit.visitor_id, hit.session_id))
+            return raw.encode(TrackAnswer(True, None, hit.visitor_id, hit.session_id))
         raise _failure(drop) from None
-    return raw.encode(_Answer(True, tracked.event_id, tracked.visitor_id, tracked.session_id))
+    return raw.encode(TrackAnswer(True, tracked.event_id, tracked.visitor_id, tracked.session_id))
 
 
 async def _trusted(surface: _Surface, request: RawRequest, key: str) -> bool:
@@ -247,25 +254,21 @@ async def _leave(surface: _Surface, request: RawRequest, data: bytes) -> bytes:
     return _OK
 
 
-@asgi("/track", copy_scope=False, include_in_schema=False)
 async def track(scope: Scope, receive: Receive, send: Send) -> None:
     """POST /analytics/track: a pageview or event as JSON; answers its ids once committed."""
     await _json_route(cast(HTTPScope, scope), receive, send, _track)
 
 
-@asgi("/event", copy_scope=False, include_in_schema=False)
 async def event(scope: Scope, receive: Receive, send: Send) -> None:
     """POST /analytics/event: a custom event with properties."""
     await _json_route(cast(HTTPScope, scope), receive, send, _event)
 
 
-@asgi("/heartbeat", copy_scope=False, include_in_schema=False)
 async def heartbeat(scope: Scope, receive: Receive, send: Send) -> None:
     """POST /analytics/heartbeat: time on page and scroll depth of an earlier pageview."""
     await _json_route(cast(HTTPScope, scope), receive, send, _heartbeat)
 
 
-@asgi("/leave", copy_scope=False, include_in_schema=False)
 async def leave(scope: Scope, receive: Receive, send: Send) -> None:
     """POST /analytics/leave: the session ends (sendBeacon's text/plain bodies welcome)."""
     await _json_route(cast(HTTPScope, scope), receive, send, _leave)
@@ -299,26 +302,64 @@ def _form_or_json(data: bytes, content_type: str) -> KeyedTrackBody:
     raise parse.Malformed("Send a form (application/x-www-form-urlencoded) or JSON.")
 
 
+async def _track_by_key(surface: _Surface, http: RawRequest, key: str, receive: Receive) -> None:
+    """Read and store the hit of `POST /analytics/track/{pixelKey}`; nothing here is answered."""
+    try:
+        data = await raw.read_body(receive, http, surface.max_body)
+        await _gif_hit(surface, http, key, lambda: _form_or_json(data, http.content_type))
+    except TooLarge:
+        surface.too_large(surface.intake.site_of_key(key))
+
+
+async def track_by_key(scope: Scope, receive: Receive, send: Send) -> None:
+    """POST /analytics/track/{pixelKey}, ahead of routing: a form or JSON body; always the GIF."""
+    method = scope["method"]  # type: ignore[typeddict-item]
+    if method == "OPTIONS":
+        await raw.send_preflight(send)
+        return
+    if method != "POST":
+        await raw.send_error(send, 405, "Method not allowed.", [(b"allow", b"POST, OPTIONS")])
+        return
+    key = pixel_key_of(normalize_path(scope["path"]))
+    assert key is not None  # answer_before_routing sends only such paths here
+    try:
+        await _track_by_key(_surface(scope), RawRequest(scope), key, receive)
+    except Disconnected:
+        return
+    except Exception as exc:
+        log.error("unexpected error on POST %s", scope["path"], exc_info=exc)
+    await raw.send_gif(send)
+
+
+def pixel_key_of(path: str) -> str | None:
+    """The pixel key of a normalised `/analytics/track/{pixelKey}` path, else None."""
+    if not path.startswith(TRACK_BY_KEY):
+        return None
+    key = path[len(TRACK_BY_KEY) :]
+    return key if key and "/" not in key else None
+
+
 # Litestar 2.25 cannot route an @asgi handler whose path has a parameter (a KeyError on the
-# method), so this one is an ordinary handler that reads the body itself. The tracker uses the
-# JSON routes; this one serves forms and scripts that cannot read answers.
+# method), so the route is registered as an ordinary handler; `answer_before_routing` serves
+# its paths with `track_by_key` before they reach it. The tracker uses the JSON routes; this
+# one serves forms and scripts that cannot read answers.
 @route(
     "/track/{pixel_key:str}",
     http_method=[HttpMethod.POST, HttpMethod.OPTIONS],
-    include_in_schema=False,
     status_code=200,
+    summary="Track a pageview or event from a form or a script that cannot read answers",
+    description="A form (`application/x-www-form-urlencoded`) or JSON with `/analytics/track`'s "
+    "field names; the key is the path's.",
+    tags=tracking_schema.TAGS,
+    responses=tracking_schema.GIF_ANSWER,
+    media_type=MediaType.TEXT,
 )
 async def track_gif(request: Request[Any, Any, Any], pixel_key: FromPath[str]) -> Response[bytes]:
-    """POST /analytics/track/{pixelKey}: a form or JSON body; always the GIF."""
+    """POST /analytics/track/{pixelKey} when routed by Litestar: as `track_by_key`."""
     if request.method == "OPTIONS":
         return Response(b"", status_code=204, headers=_text_headers(raw.PREFLIGHT_HEADERS))
-    surface = _surface(request.scope)
-    http = RawRequest(request.scope)
     try:
-        data = await raw.read_body(request.receive, http, surface.max_body)
-        await _gif_hit(surface, http, pixel_key, lambda: _form_or_json(data, http.content_type))
-    except TooLarge:
-        surface.too_large(surface.intake.site_of_key(pixel_key))
+        await _track_by_key(_surface(request.scope), RawRequest(request.scope), pixel_key, request.receive)
     except Disconnected:
         pass
     except Exception as exc:
@@ -330,7 +371,6 @@ def _text_headers(headers: raw.Headers) -> dict[str, str]:
     return {name.decode(): value.decode() for name, value in headers}
 
 
-@asgi("/pixel", copy_scope=False, include_in_schema=False)
 async def pixel(scope: Scope, receive: Receive, send: Send) -> None:
     """GET /analytics/pixel?key=&p=&t=&r=: for <noscript>; the page defaults to the Referer's."""
     method = scope["method"]  # type: ignore[typeddict-item]
@@ -351,25 +391,40 @@ async def pixel(scope: Scope, receive: Receive, send: Send) -> None:
     await raw.send_gif(send)
 
 
-ROUTES = [track, track_gif, pixel, heartbeat, leave, event]
-# The routes that `answer_before_routing` serves directly (the GIF route by key has a path
-# parameter and goes through Litestar).
-HOT_PATHS = {
-    "/analytics/track": track.fn,
-    "/analytics/event": event.fn,
-    "/analytics/heartbeat": heartbeat.fn,
-    "/analytics/leave": leave.fn,
-    "/analytics/pixel": pixel.fn,
+# What Litestar routes and documents: the entries of `tracking_schema`, shadowed by HOT_PATHS,
+# and the GIF route by key.
+ROUTES = [*tracking_schema.ENTRIES, track_gif]
+# The routes that `answer_before_routing` serves directly, by exact path; and every
+# `/analytics/track/{pixelKey}` with `track_by_key`.
+HOT_PATHS: dict[str, ASGIApp] = {
+    "/analytics/track": track,
+    "/analytics/event": event,
+    "/analytics/heartbeat": heartbeat,
+    "/analytics/leave": leave,
+    "/analytics/pixel": pixel,
 }
 
 
 def answer_before_routing(app: Litestar, limiter: RateLimiter) -> Litestar:
     """Serve HOT_PATHS ahead of Litestar's router (rate limited as routed requests are)."""
     routed = app.asgi_handler
-    hot: dict[str, ASGIApp] = {path: limiter(fn) for path, fn in HOT_PATHS.items()}
+    # Without a tracking limit the limiter would only find that out on every hit.
+    hot: dict[str, ASGIApp] = {
+        path: limiter(fn) if limiter.tracking.limit else fn for path, fn in HOT_PATHS.items()
+    }
+    by_key: ASGIApp = limiter(track_by_key) if limiter.tracking.limit else track_by_key
+
+    def hot_handler(path: str) -> ASGIApp | None:
+        handler = hot.get(path)
+        if handler is not None or not path.startswith("/analytics/"):
+            return handler
+        # Every variant of a tracking path that Litestar would route (a trailing slash, doubled
+        # slashes) is answered here too: the routes Litestar has for them only document them.
+        path = normalize_path(path)
+        return hot.get(path) or (by_key if pixel_key_of(path) is not None else None)
 
     async def asgi_handler(scope: Scope, receive: Receive, send: Send) -> None:
-        handler = hot.get(scope["path"]) if scope["type"] == ScopeType.HTTP else None
+        handler = hot_handler(scope["path"]) if scope["type"] == ScopeType.HTTP else None
         if handler is None:
             await routed(scope, receive, send)
             return
