@@ -108,6 +108,23 @@ def test_every_kind_of_write_marks_the_day_it_touches(env: Env, site: dict[str, 
     ]
 
 
+def test_an_upsert_on_an_already_dirty_slot_does_not_abort(env: Env, site: dict[str, Any]) -> None:
+    # A trigger's conflict policy gives way to the firing statement's: a trigger doing INSERT OR
+    # IGNORE would abort an upsert that takes its update path while the slot is already dirty.
+    populate(env, site, [pageview("/", at="2026-03-01T10:00:00Z", session=1)])
+    session_id, started_at = rows(env, "SELECT id, started_at FROM sessions")[0]
+    conn = env.conn
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO sessions (id, site_id, session_key, visitor_key, started_at, last_seen_at) "
+            "VALUES (?, ?, 1, 1, ?, ?) ON CONFLICT (id) DO UPDATE SET pageviews = pageviews + 1",
+            (session_id, site["id"], started_at, started_at),
+        )
+        conn.execute("INSERT OR REPLACE INTO events SELECT * FROM events")
+    assert rows(env, "SELECT pageviews FROM sessions") == [(2,)]
+    assert dirty(env) == [(site["id"], slot("2026-03-01T10:00:00Z"))]
+
+
 def test_deleting_a_site_takes_its_rollups_along(env: Env, owner: Any, site: dict[str, Any]) -> None:
     populate(env, site, [visit("/", "/a", at="2026-03-01T10:00:00Z")])
     rebuild(env, site["id"])

@@ -73,33 +73,43 @@ CREATE INDEX rollup_sessions_dim ON rollup_sessions(site_id, dim, day);
 
 -- Every write to the raw rows marks its slot dirty, whatever wrote it (ingest, heartbeats,
 -- session updates, deletions, imports). One primary-key probe per row; 900000 ms = 15 minutes.
+-- NOT EXISTS rather than INSERT OR IGNORE: a trigger's conflict policy gives way to that of the
+-- statement that fired it, so an upsert on sessions would abort on an already dirty slot.
 CREATE TRIGGER events_dirty_insert AFTER INSERT ON events BEGIN
-    INSERT OR IGNORE INTO rollup_dirty (site_id, slot) VALUES (NEW.site_id, NEW.ts / 900000);
+    INSERT INTO rollup_dirty (site_id, slot) SELECT NEW.site_id, NEW.ts / 900000
+        WHERE NOT EXISTS (SELECT 1 FROM rollup_dirty WHERE site_id = NEW.site_id AND slot = NEW.ts / 900000);
 END;
 CREATE TRIGGER events_dirty_update AFTER UPDATE ON events BEGIN
-    INSERT OR IGNORE INTO rollup_dirty (site_id, slot) VALUES (NEW.site_id, NEW.ts / 900000);
+    INSERT INTO rollup_dirty (site_id, slot) SELECT NEW.site_id, NEW.ts / 900000
+        WHERE NOT EXISTS (SELECT 1 FROM rollup_dirty WHERE site_id = NEW.site_id AND slot = NEW.ts / 900000);
 END;
 -- Only an update that names ts or site_id can move a row off its day (heartbeats do not).
 CREATE TRIGGER events_dirty_move AFTER UPDATE OF ts, site_id ON events BEGIN
-    INSERT OR IGNORE INTO rollup_dirty (site_id, slot) VALUES (OLD.site_id, OLD.ts / 900000);
+    INSERT INTO rollup_dirty (site_id, slot) SELECT OLD.site_id, OLD.ts / 900000
+        WHERE NOT EXISTS (SELECT 1 FROM rollup_dirty WHERE site_id = OLD.site_id AND slot = OLD.ts / 900000);
 END;
 -- A deleted site takes its rows along: nothing to mark then.
 CREATE TRIGGER events_dirty_delete AFTER DELETE ON events BEGIN
-    INSERT OR IGNORE INTO rollup_dirty (site_id, slot)
-        SELECT OLD.site_id, OLD.ts / 900000 WHERE EXISTS (SELECT 1 FROM sites WHERE id = OLD.site_id);
+    INSERT INTO rollup_dirty (site_id, slot) SELECT OLD.site_id, OLD.ts / 900000
+        WHERE EXISTS (SELECT 1 FROM sites WHERE id = OLD.site_id)
+          AND NOT EXISTS (SELECT 1 FROM rollup_dirty WHERE site_id = OLD.site_id AND slot = OLD.ts / 900000);
 END;
 CREATE TRIGGER sessions_dirty_insert AFTER INSERT ON sessions BEGIN
-    INSERT OR IGNORE INTO rollup_dirty (site_id, slot) VALUES (NEW.site_id, NEW.started_at / 900000);
+    INSERT INTO rollup_dirty (site_id, slot) SELECT NEW.site_id, NEW.started_at / 900000
+        WHERE NOT EXISTS (SELECT 1 FROM rollup_dirty WHERE site_id = NEW.site_id AND slot = NEW.started_at / 900000);
 END;
 CREATE TRIGGER sessions_dirty_update AFTER UPDATE ON sessions BEGIN
-    INSERT OR IGNORE INTO rollup_dirty (site_id, slot) VALUES (NEW.site_id, NEW.started_at / 900000);
+    INSERT INTO rollup_dirty (site_id, slot) SELECT NEW.site_id, NEW.started_at / 900000
+        WHERE NOT EXISTS (SELECT 1 FROM rollup_dirty WHERE site_id = NEW.site_id AND slot = NEW.started_at / 900000);
 END;
 CREATE TRIGGER sessions_dirty_move AFTER UPDATE OF started_at, site_id ON sessions BEGIN
-    INSERT OR IGNORE INTO rollup_dirty (site_id, slot) VALUES (OLD.site_id, OLD.started_at / 900000);
+    INSERT INTO rollup_dirty (site_id, slot) SELECT OLD.site_id, OLD.started_at / 900000
+        WHERE NOT EXISTS (SELECT 1 FROM rollup_dirty WHERE site_id = OLD.site_id AND slot = OLD.started_at / 900000);
 END;
 CREATE TRIGGER sessions_dirty_delete AFTER DELETE ON sessions BEGIN
-    INSERT OR IGNORE INTO rollup_dirty (site_id, slot)
-        SELECT OLD.site_id, OLD.started_at / 900000 WHERE EXISTS (SELECT 1 FROM sites WHERE id = OLD.site_id);
+    INSERT INTO rollup_dirty (site_id, slot) SELECT OLD.site_id, OLD.started_at / 900000
+        WHERE EXISTS (SELECT 1 FROM sites WHERE id = OLD.site_id)
+          AND NOT EXISTS (SELECT 1 FROM rollup_dirty WHERE site_id = OLD.site_id AND slot = OLD.started_at / 900000);
 END;
 
 -- Traffic stored before this migration: its quarter hours are dirty, so the refresher builds
