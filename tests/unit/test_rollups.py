@@ -179,6 +179,25 @@ def test_a_late_event_is_counted_at_once_and_rolled_up_by_the_refresher(
     assert overview(env, owner, site, "2026-03-10", "2026-03-10")["unique_visitors"] == 2
 
 
+def test_the_refresher_leaves_a_day_being_written_until_it_has_been_quiet(
+    env: Env, owner: Any, site: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Building a day that still takes hits is wasted work: the next hit spoils it for readers.
+    populate(env, site, [visit("/", "/a", at="2026-03-10T10:00:00Z", visitor=1, session=1)])
+    populate(env, site, [pageview("/", at="2026-03-11T09:50:00Z", visitor=2, session=2)])
+    monkeypatch.setattr("appliance.stats.rollups.build.now_ms", lambda: ms("2026-03-11T10:01:00Z"))
+    refresh(env)
+    assert [day for _, day, _ in built(env)] == [day_number(date(2026, 3, 10))]
+    assert dirty(env) == [(site["id"], slot("2026-03-11T09:50:00Z"))]
+    assert overview(env, owner, site, "2026-03-10", "2026-03-11")["unique_visitors"] == 2
+
+    monkeypatch.setattr("appliance.stats.rollups.build.now_ms", lambda: ms("2026-03-11T10:03:00Z"))
+    refresh(env)
+    assert [day for _, day, _ in built(env)] == [day_number(date(2026, 3, 10)), day_number(date(2026, 3, 11))]
+    assert dirty(env) == []
+    assert overview(env, owner, site, "2026-03-10", "2026-03-11")["unique_visitors"] == 2
+
+
 def test_a_time_zone_change_rebuilds_the_days_in_the_new_zone(
     env: Env, owner: Any, site: dict[str, Any]
 ) -> None:

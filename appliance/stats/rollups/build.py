@@ -25,7 +25,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pyroaring import BitMap
 
@@ -112,6 +112,8 @@ INSERT_SESSIONS = (
     "INSERT INTO rollup_sessions (site_id, day, dim, value, sessions, bounces, duration, visitors, "
     "visitor_set) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# How long a local day must go without new dirt before the refresher builds it (see `claim`).
+SETTLE_MS = 120_000
 PENDING = (
     "INSERT INTO rollup_days (site_id, day, timezone, built_at) VALUES (?, ?, ?, NULL) "
     "ON CONFLICT (site_id, day) DO UPDATE SET timezone = excluded.timezone, built_at = NULL, "
@@ -238,8 +240,13 @@ def _mark_pending(
     conn.executemany(PENDING, [(site_id, day, timezone) for day in sorted(days)])
 
 
-def claim(conn: sqlite3.Connection) -> list[Pending]:
-    """Writer job: turn dirt and days of a former time zone into pending days; return them all."""
+def claim(conn: sqlite3.Connection, settle_ms: int = 0) -> list[Pending]:
+    """Writer job: turn dirt and days of a former time zone into pending days; return them all.
+
+    With `settle_ms`, a local day that has dirt in a slot ending less than `settle_ms` ago is left
+    dirty: it is still being written (today, on a site with traffic), so its rollup would be
+    spoiled by the next hit and never read. Raw rows answer for it until it has been quiet.
+    """
     stale = conn.execute(
         "SELECT r.site_id, r.day, r.timezone AS old, s.timezone AS new FROM rollup_days r "
         "JOIN sites s ON s.id = r.site_id WHERE r.timezone <> s.timezone"
@@ -251,6 +258,8 @@ def claim(conn: sqlite3.Connection) -> list[Pending]:
     dirty = conn.execute(
         "SELECT d.site_id, d.slot, s.timezone FROM rollup_dirty d JOIN sites s ON s.id = d.site_id"
     ).fetchall()
+    if settle_ms:
+        dirty = _settled(dirty, now_ms() - settle_ms)
     conn.executemany("DELETE FROM rollup_dirty WHERE site_id = ? AND slot = ?", [(r[0], r[1]) for r in dirty])
     for site_id, slot, timezone in dirty:
         _mark_pending(conn, site_id, timezone, [(slot * SLOT_MS, (slot + 1) * SLOT_MS)])
@@ -259,6 +268,19 @@ def claim(conn: sqlite3.Connection) -> list[Pending]:
         for site_id, day, timezone, claimed in conn.execute(
             "SELECT site_id, day, timezone, claim FROM rollup_days WHERE built_at IS NULL ORDER BY site_id, day"
         )
+    ]
+
+
+def _settled(dirty: list[Any], quiet_since: int) -> list[Any]:
+    """The dirty slots of local days none of whose dirty slots ends after `quiet_since`."""
+    busy: set[tuple[int, int]] = set()
+    for site_id, slot, timezone in dirty:
+        if (slot + 1) * SLOT_MS > quiet_since:
+            busy.update((site_id, d) for d in local_days(timezone, slot * SLOT_MS, (slot + 1) * SLOT_MS))
+    return [
+        row
+        for row in dirty
+        if not any((row[0], d) in busy for d in local_days(row[2], row[1] * SLOT_MS, (row[1] + 1) * SLOT_MS))
     ]
 
 
@@ -341,12 +363,13 @@ def has_work(conn: sqlite3.Connection) -> bool:
     return bool(row[0])
 
 
-async def build_pending(access: Access) -> list[Pending]:
-    """Claim dirt and stale zones, then build every pending day; the days built."""
+async def build_pending(access: Access, settle_ms: int = 0) -> list[Pending]:
+    """Claim dirt (of days quiet for `settle_ms`) and stale zones, then build every pending day;
+    the days built."""
     built: list[Pending] = []
     if not await access.read(has_work):
         return built
-    for pending in await access.write(claim):
+    for pending in await access.write(functools.partial(claim, settle_ms=settle_ms)):
         if await build_day(access, pending):
             built.append(pending)
     return built
@@ -414,7 +437,7 @@ async def refresh(db: Database) -> list[Pending]:
     access = ServerAccess(db)
     try:
         started = time.monotonic()
-        built = await build_pending(access)
+        built = await build_pending(access, SETTLE_MS)
         if built:
             log.debug("rolled up %d days in %.2f s", len(built), time.monotonic() - started)
         return built
