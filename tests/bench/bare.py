@@ -12,6 +12,8 @@ import asyncio
 import signal
 from typing import Any
 
+import uvloop
+
 ANSWER = b"{}"
 HEADERS = [
     (b"content-type", b"application/json"),
@@ -56,7 +58,8 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    asyncio.run(_serve(args.host, args.port))
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:  # as appliance.server runs
+        runner.run(_serve(args.host, args.port))
 
 
 if __name__ == "__main__":
