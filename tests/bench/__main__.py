@@ -33,8 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="stats: without the page filter variant")
     parser.add_argument(
         "--variants",
-        default="none,country,page",
-        help="stats: filter variants to time, comma-separated: none, country, page (default all)",
+        default="none,country,page,today",
+        help="stats: variants to time, comma-separated: none, country, page, today (default all)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (data, logs, ids)")
     parser.add_argument("--work-dir", help="parent of the temp work directory (must be a disk, not tmpfs)")

@@ -15,5 +15,5 @@ class Options:
     events: int = 1_000_000  # stats: synthetic events to generate
     runs: int = 50  # stats: timed calls per endpoint and variant
     quick: bool = False  # stats: fewer variants (no page filter)
-    variants: tuple[str, ...] = ("none", "country", "page")  # stats: which filter variants to time
+    variants: tuple[str, ...] = ("none", "country", "page", "today")  # stats: which variants to time
     command: str = "python -m tests.bench"

@@ -11,7 +11,9 @@ One run:
    the refresher is kept idle during the run;
 3. the raw `events` and `sessions` exported to Parquet, and DuckDB (2 threads) over them;
 4. each endpoint, for the 30 local days up to yesterday, without a filter and with one filter
-   (`country==US`, then `page==<the most viewed page>`; `--variants` picks among them), called
+   (`country==US`, then `page==<the most viewed page>`), and the `today` variant: no filter over
+   the 30 days up to today, with today's quarter hours marked dirty as live traffic keeps them
+   (so today is read raw and merged with the rolled days); `--variants` picks among them; called
    through the real app in-process (Litestar's TestClient): one warm-up, then `runs` timed calls,
    p50 and p95; the equivalent SQL in DuckDB timed the same way; the whole dashboard (its
    overview-page calls in sequence) and realtime too.
@@ -45,7 +47,7 @@ from zoneinfo import ZoneInfo
 from litestar.testing import TestClient
 
 from appliance import clock
-from appliance.db import open_connection
+from appliance.db import open_connection, transaction
 from appliance.server import create_app
 from appliance.stats import calendar, rollups
 from tests.bench import machine
@@ -680,7 +682,9 @@ def run(options: Options) -> bool:
             started = time.perf_counter()
             with closing(open_connection(config.database_path, config.database)) as conn:
                 rolled = asyncio.run(rollups.rebuild(conn, [site["id"]]))
-            rollup_seconds = time.perf_counter() - started
+                rollup_seconds = time.perf_counter() - started
+                if "today" in options.variants:
+                    mark_today_dirty(conn, site["id"], now)
             print(f"rolled up {len(rolled)} days in {rollup_seconds:.1f} s (almanac rebuild-rollups)")
             started = time.perf_counter()
             files = export_parquet(config.database_path, work)
@@ -709,15 +713,14 @@ def run(options: Options) -> bool:
                 return int(lo.astimezone(UTC).timestamp() * 1000), int(hi.astimezone(UTC).timestamp() * 1000)
 
             start, end = bounds(first, last)
-            previous = bounds(before_first, before_last)
             from appliance.stats.query import Period
 
-            period = Period(first=first, last=last, start=start, end=end)
-            buckets = [(b.start, b.end) for b in calendar.buckets(period, "day", calendar.zone(TIMEZONE))]
-            variants: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {
-                "none": (None, ()),
-                "country==US": ("country==US", (("country", "US"),)),
-                f"page=={top_page}": (f"page=={top_page}", (("path", top_page),)),
+            # name -> (filters, DuckDB's filters, the period's first and last local day)
+            variants: dict[str, tuple[str | None, tuple[tuple[str, str], ...], date, date]] = {
+                "none": (None, (), first, last),
+                "country==US": ("country==US", (("country", "US"),), first, last),
+                f"page=={top_page}": (f"page=={top_page}", (("path", top_page),), first, last),
+                "today": (None, (), first + timedelta(days=1), today),
             }
             if options.quick:
                 variants.pop(f"page=={top_page}")
@@ -739,15 +742,11 @@ def run(options: Options) -> bool:
                 rollup_days=len(rolled),
             )
 
-            def params(name: str, filters: str | None) -> dict[str, str]:
+            def params(name: str, filters: str | None, a: date = first, b: date = last) -> dict[str, str]:
                 if name.startswith("004"):
-                    found = {"start_date": first.isoformat(), "end_date": last.isoformat()}
+                    found = {"start_date": a.isoformat(), "end_date": b.isoformat()}
                 else:
-                    found = {
-                        "period": "custom",
-                        "start_date": first.isoformat(),
-                        "end_date": last.isoformat(),
-                    }
+                    found = {"period": "custom", "start_date": a.isoformat(), "end_date": b.isoformat()}
                 if name.endswith("timeseries"):
                     found["interval"] = "day"
                 if filters:
@@ -762,11 +761,19 @@ def run(options: Options) -> bool:
 
                 return go
 
-            for variant, (filters, duck_filters) in variants.items():
-                duck = Duck(site["id"], start, end, duck_filters)
-                duck_runs = duck_endpoints(duck, duck.at(*previous), buckets, clock.now_ms())
+            for variant, (filters, duck_filters, a, b) in variants.items():
+                lo, hi = bounds(a, b)
+                days = [
+                    (x.start, x.end)
+                    for x in calendar.buckets(
+                        Period(first=a, last=b, start=lo, end=hi), "day", calendar.zone(TIMEZONE)
+                    )
+                ]
+                duck = Duck(site["id"], lo, hi, duck_filters)
+                before = duck.at(*bounds(a - timedelta(days=RANGE_DAYS), a - timedelta(days=1)))
+                duck_runs = duck_endpoints(duck, before, days, clock.now_ms())
                 for name, path in paths.items():
-                    ours = measure(call(path, params(name, filters)), runs)
+                    ours = measure(call(path, params(name, filters, a, b)), runs)
                     theirs = measure(functools.partial(duck_runs[name], con), runs)
                     timing = Timing(
                         name,
@@ -804,7 +811,7 @@ def run(options: Options) -> bool:
                 f"  dashboard ({len(calls)} calls) p50 {report.dashboard['p50_ms']:.1f} ms  p95 {report.dashboard['p95_ms']:.1f} ms"
             )
             report.load_after = os.getloadavg()
-            _check(report, con, duck, site["id"], client, headers, paths, params)
+            _check(report, con, Duck(site["id"], start, end), site["id"], client, headers, paths, params)
             con.close()
     finally:
         if not options.keep:
@@ -819,6 +826,19 @@ def run(options: Options) -> bool:
     out.write_text(json.dumps(asdict(report), indent=2, default=str))
     print(f"results: {out}")
     return all(t.passed is not False for t in report.targets)
+
+
+def mark_today_dirty(conn: sqlite3.Connection, site_id: int, now: int) -> None:
+    """Every quarter hour of today (local) up to now is dirty, as under live traffic (the refresher
+    stays idle): today is read raw and merged with the rolled days."""
+    local = datetime.fromtimestamp(now / 1000, ZoneInfo(TIMEZONE))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    first, last = int(midnight.timestamp() * 1000) // 900_000, now // 900_000
+    with transaction(conn):
+        conn.executemany(
+            "INSERT OR IGNORE INTO rollup_dirty (site_id, slot) VALUES (?, ?)",
+            [(site_id, slot) for slot in range(first, last + 1)],
+        )
 
 
 def _load(load: tuple[float, float, float]) -> str:

@@ -2,8 +2,8 @@
 
 Everything here runs on one `Snapshot`. A group is keyed by a label (0, or a timeseries bucket)
 and the dimension's key: () for the totals, (value,) or (value, country[, region]) for a value
-with its place. Raw rows are grouped by visitor so that their visitors join the rolled bitmaps
-exactly: those with an ordinal by it, the others by their key.
+with its place. A raw group's visitors come as lists of their ordinals (joined to the rolled
+bitmaps exactly) and of the keys of those without one yet: one row per group, not per visitor.
 """
 
 from __future__ import annotations
@@ -26,28 +26,36 @@ PIECES = (
     "WITH piece(label, lo, hi) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
     "json_extract(value, '$[2]') FROM json_each(:pieces))"
 )
+# A group's raw visitors as two lists of text, parsed in Python: ordinals (to join the rolled
+# bitmaps) and the keys of visitors without one. One row per group, not one per visitor.
+VISITORS = (
+    "group_concat(DISTINCT o.ordinal) AS ordinals, "
+    "group_concat(DISTINCT CASE WHEN o.ordinal IS NULL THEN {t}.visitor_key END) AS strangers"
+)
 RAW_EVENTS = f"""
 {PIECES}
-SELECT piece.label AS label, {{columns}}, e.visitor_key AS visitor_key, o.ordinal AS ordinal,
+SELECT piece.label AS label, {{columns}},
        count(*) FILTER (WHERE e.kind = 0) AS pageviews, count(*) FILTER (WHERE e.kind = 1) AS events,
        coalesce(sum(e.time_on_page) FILTER (WHERE e.kind = 0), 0) AS time_total,
-       count(e.time_on_page) FILTER (WHERE e.kind = 0) AS time_count
+       count(e.time_on_page) FILTER (WHERE e.kind = 0) AS time_count,
+       {VISITORS.format(t="e")}
 FROM piece CROSS JOIN events e
 LEFT JOIN visitor_ordinals o ON o.site_id = e.site_id AND o.visitor_key = e.visitor_key
 WHERE e.site_id = :site AND e.ts >= piece.lo AND e.ts < piece.hi AND {{value}} IS NOT NULL AND {{kinds}}
   AND {{values}}
-GROUP BY piece.label, {{groups}}, e.visitor_key
+GROUP BY piece.label, {{groups}}
 """
 RAW_SESSIONS = f"""
 {PIECES}
-SELECT piece.label AS label, {{value}} AS value, s.visitor_key AS visitor_key, o.ordinal AS ordinal,
+SELECT piece.label AS label, {{value}} AS value,
        count(*) AS sessions, count(*) FILTER (WHERE s.pageviews = 1) AS bounces,
-       coalesce(sum(s.duration), 0) AS duration
+       coalesce(sum(s.duration), 0) AS duration,
+       {VISITORS.format(t="s")}
 FROM piece CROSS JOIN sessions s
 LEFT JOIN visitor_ordinals o ON o.site_id = s.site_id AND o.visitor_key = s.visitor_key
 WHERE s.site_id = :site AND s.started_at >= piece.lo AND s.started_at < piece.hi AND {{value}} IS NOT NULL
   AND {{values}}
-GROUP BY piece.label, {{value}}, s.visitor_key
+GROUP BY piece.label, {{value}}
 """
 ROLLED_EVENTS = """
 SELECT day, value, country, region, pageviews, events, time_total, time_count, visitors{blob}
@@ -132,18 +140,29 @@ async def rolled_event_tallies(
         blob=", visitor_set" if visitors else "", values=_values_clause("value", values, params)
     )
     found: dict[Group, Tally] = {}
+    sets: dict[Group, list[BitMap]] = {}
     for r in await snap.fetchall(sql, params):
         group = (parts.days[r["day"]], event_key(dim, r["value"], r["country"], r["region"]))
         tally = found.get(group)
         if tally is None:
             tally = found[group] = Tally()
+            sets[group] = []
         tally.pageviews += r["pageviews"]
         tally.events += r["events"]
         tally.time_total += r["time_total"]
         tally.time_count += r["time_count"]
         if visitors:
-            tally.ordinals |= BitMap.deserialize(r["visitor_set"])
+            sets[group].append(BitMap.deserialize(r["visitor_set"]))
+    _unite(found, sets)
     return found
+
+
+def _unite(found: dict[Group, Tally], sets: dict[Group, list[BitMap]]) -> None:
+    """Each group's visitors: the union of its days' bitmaps, in one pass (a many-way union is
+    a few times cheaper than adding the days one at a time)."""
+    for group, bitmaps in sets.items():
+        if bitmaps:
+            found[group].ordinals = BitMap.union(*bitmaps)
 
 
 async def add_raw_events(
@@ -173,7 +192,7 @@ async def add_raw_events(
         tally.events += r["events"]
         tally.time_total += r["time_total"]
         tally.time_count += r["time_count"]
-        tally.add_visitor(r["ordinal"], r["visitor_key"])
+        tally.add_visitors(r["ordinals"], r["strangers"])
 
 
 async def session_tallies(
@@ -190,6 +209,7 @@ async def session_tallies(
     and the raw pieces (when `raw`); without the rolled visitors (counts only) when not `visitors`."""
     values = None if values is None else list(values)
     found: dict[Group, Tally] = {}
+    sets: dict[Group, list[BitMap]] = {}
     if rolled and parts.days:
         params: dict[str, object] = {
             "site": parts.site_id,
@@ -204,11 +224,13 @@ async def session_tallies(
             tally = found.get(group)
             if tally is None:
                 tally = found[group] = Tally()
+                sets[group] = []
             tally.sessions += r["sessions"]
             tally.bounces += r["bounces"]
             tally.duration += r["duration"]
             if visitors:
-                tally.ordinals |= BitMap.deserialize(r["visitor_set"])
+                sets[group].append(BitMap.deserialize(r["visitor_set"]))
+        _unite(found, sets)
     if raw:
         await add_raw_sessions(snap, parts, dim, found, values)
     return found
@@ -230,4 +252,4 @@ async def add_raw_sessions(
         tally.sessions += r["sessions"]
         tally.bounces += r["bounces"]
         tally.duration += r["duration"]
-        tally.add_visitor(r["ordinal"], r["visitor_key"])
+        tally.add_visitors(r["ordinals"], r["strangers"])

@@ -28,15 +28,16 @@ class Tally:
     def visitors(self) -> int:
         return len(self.ordinals) + len(self.strangers)
 
-    def add_visitor(self, ordinal: int | None, key: int) -> None:
-        if ordinal is None:
-            self.strangers.add(key)
-        else:
-            self.ordinals.add(ordinal)
+    def add_visitors(self, ordinals: str | None, strangers: str | None) -> None:
+        """Add the visitors of group_concat lists: of ordinals, and of keys without an ordinal."""
+        if ordinals:
+            self.ordinals |= parse_ordinals(ordinals)
+        if strangers:
+            self.strangers.update(map(int, strangers.split(",")))
 
 
 def parse_ordinals(text: str | None) -> BitMap:
     """The bitmap of a group_concat of ordinals ('3,17,42'); empty for NULL."""
     if not text:
         return BitMap()
-    return BitMap([int(part) for part in text.split(",")])
+    return BitMap(map(int, text.split(",")))
