@@ -134,18 +134,7 @@ async def _event_candidates(snap: Snapshot, parts: Parts, dim: str) -> dict[Key,
         found[key] = Candidate(key, tally, r["low"], r["high"], r["low"] if r["low"] == r["high"] else None)
     raw: dict[read.Group, Tally] = {}
     await read.add_raw_events(snap, parts, dim, raw)
-    for (_, key), extra in raw.items():
-        c = found.get(key)
-        if c is None:
-            found[key] = Candidate(key, extra, extra.visitors, extra.visitors, extra.visitors)
-            continue
-        c.tally.pageviews += extra.pageviews
-        c.tally.events += extra.events
-        c.tally.time_total += extra.time_total
-        c.tally.time_count += extra.time_count
-        c.tally.ordinals, c.tally.strangers = extra.ordinals, extra.strangers
-        c.low, c.high, c.visitors = max(c.low, extra.visitors), c.high + extra.visitors, None
-    return found
+    return _with_raw(found, raw)
 
 
 async def _session_candidates(snap: Snapshot, parts: Parts, dim: str) -> dict[Key, Candidate]:
@@ -157,14 +146,18 @@ async def _session_candidates(snap: Snapshot, parts: Parts, dim: str) -> dict[Ke
         found[key] = Candidate(key, tally, r["low"], r["high"], r["low"] if r["low"] == r["high"] else None)
     raw: dict[read.Group, Tally] = {}
     await read.add_raw_sessions(snap, parts, dim, raw)
+    return _with_raw(found, raw)
+
+
+def _with_raw(found: dict[Key, Candidate], raw: dict[read.Group, Tally]) -> dict[Key, Candidate]:
+    """The candidates with the raw part's groups added: its counts, and its visitors kept aside
+    (the bounds widen by them) until a candidate's visitors are counted exactly."""
     for (_, key), extra in raw.items():
         c = found.get(key)
         if c is None:
             found[key] = Candidate(key, extra, extra.visitors, extra.visitors, extra.visitors)
             continue
-        c.tally.sessions += extra.sessions
-        c.tally.bounces += extra.bounces
-        c.tally.duration += extra.duration
+        c.tally.add_counts(extra)
         c.tally.ordinals, c.tally.strangers = extra.ordinals, extra.strangers
         c.low, c.high, c.visitors = max(c.low, extra.visitors), c.high + extra.visitors, None
     return found

@@ -28,6 +28,16 @@ class Tally:
     def visitors(self) -> int:
         return len(self.ordinals) + len(self.strangers)
 
+    def add_counts(self, other: Tally) -> None:
+        """Add `other`'s counts (not its visitors)."""
+        self.pageviews += other.pageviews
+        self.events += other.events
+        self.time_total += other.time_total
+        self.time_count += other.time_count
+        self.sessions += other.sessions
+        self.bounces += other.bounces
+        self.duration += other.duration
+
     def add_visitors(self, ordinals: str | None, strangers: str | None) -> None:
         """Add the visitors of group_concat lists: of ordinals, and of keys without an ordinal."""
         if ordinals:
