@@ -153,6 +153,18 @@ async def send_preflight(send: Send) -> None:
     await send_raw(send, 204, PREFLIGHT_HEADERS, b"")
 
 
+async def method_allowed(method: str, allowed: str, send: Send) -> bool:
+    """Whether a raw route should go on with `method`: a CORS preflight is answered 204 and any
+    method but `allowed` 405, both here."""
+    if method == "OPTIONS":
+        await send_preflight(send)
+        return False
+    if method != allowed:
+        await send_error(send, 405, "Method not allowed.", [(b"allow", f"{allowed}, OPTIONS".encode())])
+        return False
+    return True
+
+
 def error_body(status: int, message: str) -> bytes:
     """Spec 004's error format: `{"ok": false, "error", "code"}`."""
     return encode(_Error(ok=False, error=message, code=CODES.get(status, "VALIDATION_ERROR")))

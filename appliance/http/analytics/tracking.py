@@ -148,11 +148,7 @@ JsonHandler = Callable[[_Surface, RawRequest, bytes], Awaitable[bytes]]
 
 async def _json_route(scope: HTTPScope, receive: Receive, send: Send, handler: JsonHandler) -> None:
     method = scope["method"]
-    if method == "OPTIONS":
-        await raw.send_preflight(send)
-        return
-    if method != "POST":
-        await raw.send_error(send, 405, "Method not allowed.", [(b"allow", b"POST, OPTIONS")])
+    if not await raw.method_allowed(method, "POST", send):
         return
     surface = _surface(scope)
     request = RawRequest(scope)
@@ -314,11 +310,7 @@ async def _track_by_key(surface: _Surface, http: RawRequest, key: str, receive: 
 async def track_by_key(scope: Scope, receive: Receive, send: Send) -> None:
     """POST /analytics/track/{pixelKey}, ahead of routing: a form or JSON body; always the GIF."""
     method = scope["method"]  # type: ignore[typeddict-item]
-    if method == "OPTIONS":
-        await raw.send_preflight(send)
-        return
-    if method != "POST":
-        await raw.send_error(send, 405, "Method not allowed.", [(b"allow", b"POST, OPTIONS")])
+    if not await raw.method_allowed(method, "POST", send):
         return
     key = pixel_key_of(normalize_path(scope["path"]))
     assert key is not None  # answer_before_routing sends only such paths here
@@ -374,11 +366,7 @@ def _text_headers(headers: raw.Headers) -> dict[str, str]:
 async def pixel(scope: Scope, receive: Receive, send: Send) -> None:
     """GET /analytics/pixel?key=&p=&t=&r=: for <noscript>; the page defaults to the Referer's."""
     method = scope["method"]  # type: ignore[typeddict-item]
-    if method == "OPTIONS":
-        await raw.send_preflight(send)
-        return
-    if method != "GET":
-        await raw.send_error(send, 405, "Method not allowed.", [(b"allow", b"GET, OPTIONS")])
+    if not await raw.method_allowed(method, "GET", send):
         return
     surface = _surface(scope)
     try:

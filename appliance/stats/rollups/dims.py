@@ -48,20 +48,7 @@ EVENT_DIMS: dict[str, EventDim] = {
 # Session dimensions and their column over `s`; '' is the totals.
 SESSION_DIMS: dict[str, str] = {
     TOTAL: "''",
-    **{
-        name: COLUMNS[name][1]
-        for name in (
-            "entry_page",
-            "exit_page",
-            "source",
-            "referrer",
-            "utm_source",
-            "utm_medium",
-            "utm_campaign",
-            "utm_content",
-            "utm_term",
-        )
-    },
+    **{name: column for name, (level, column) in COLUMNS.items() if level == "session"},
 }
 
 # The breakdowns rollups answer: those whose rows are exactly what is rolled.
